@@ -1,0 +1,131 @@
+"""The PEP 517 and PEP 660 hooks.
+
+Each hook only reads the settings and delegates. This is the one place where
+zlig's errors become a ``zlig: error: ...`` line and exit status 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from flit_core import buildapi as flit_buildapi
+
+from . import config, target
+from .compile import Built, compile_extensions, copy_inplace
+from .errors import ZligError
+from .project import flit_errors
+from .sdist import make_sdist
+from .wheel import make_wheel, wheel_file_text
+from .zig import ZIG_REQUIREMENT
+
+ConfigSettings = Mapping[str, Any]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _hook(func: F) -> F:
+    """Show a ZligError as one ``zlig: error:`` line (after any compiler output) and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ZligError as e:
+            if e.details:
+                print(e.details, file=sys.stderr)
+            message = " ".join(e.message.split())
+            print(f"zlig: error: {message}", file=sys.stderr, flush=True)
+            raise SystemExit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(config_settings: ConfigSettings | None) -> config.Settings:
+    # PEP 517: the hooks run with the project root as working directory.
+    return config.load(Path.cwd(), config_settings)
+
+
+def _tag(settings: config.Settings) -> str:
+    return target.host().tag if settings.extensions else target.PURE_TAG
+
+
+@_hook
+def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) -> list[str]:
+    settings = _settings(config_settings)
+    with flit_errors():
+        requires: list[str] = flit_buildapi.get_requires_for_build_wheel()
+    # Zig is only downloaded for projects that have something to compile.
+    return requires + ([ZIG_REQUIREMENT] if settings.extensions else [])
+
+
+@_hook
+def get_requires_for_build_editable(config_settings: ConfigSettings | None = None) -> list[str]:
+    return get_requires_for_build_wheel(config_settings)
+
+
+@_hook
+def get_requires_for_build_sdist(config_settings: ConfigSettings | None = None) -> list[str]:
+    _settings(config_settings)
+    with flit_errors():
+        requires: list[str] = flit_buildapi.get_requires_for_build_sdist()
+    return requires
+
+
+@_hook
+def prepare_metadata_for_build_wheel(
+    metadata_directory: str, config_settings: ConfigSettings | None = None
+) -> str:
+    settings = _settings(config_settings)
+    with flit_errors():
+        name: str = flit_buildapi.prepare_metadata_for_build_wheel(metadata_directory)
+    # flit-core writes a pure WHEEL file; the wheel gets the real tag.
+    wheel_file = Path(metadata_directory, name, "WHEEL")
+    wheel_file.write_text(wheel_file_text(_tag(settings)), encoding="utf-8")
+    return name
+
+
+@_hook
+def prepare_metadata_for_build_editable(
+    metadata_directory: str, config_settings: ConfigSettings | None = None
+) -> str:
+    return prepare_metadata_for_build_wheel(metadata_directory, config_settings)
+
+
+def _compile(settings: config.Settings) -> tuple[str, list[Built]]:
+    if not settings.extensions:
+        return target.PURE_TAG, []
+    python = target.host()
+    return python.tag, compile_extensions(settings, python)
+
+
+@_hook
+def build_wheel(
+    wheel_directory: str,
+    config_settings: ConfigSettings | None = None,
+    metadata_directory: str | None = None,
+) -> str:
+    settings = _settings(config_settings)
+    tag, built = _compile(settings)
+    return make_wheel(settings.root, Path(wheel_directory), tag, built)
+
+
+@_hook
+def build_editable(
+    wheel_directory: str,
+    config_settings: ConfigSettings | None = None,
+    metadata_directory: str | None = None,
+) -> str:
+    settings = _settings(config_settings)
+    tag, built = _compile(settings)
+    # The editable wheel points Python at the source tree, so the extensions
+    # are placed there, next to their sources.
+    copy_inplace(built, settings.project.source_dir)
+    return make_wheel(settings.root, Path(wheel_directory), tag, editable=True)
+
+
+@_hook
+def build_sdist(sdist_directory: str, config_settings: ConfigSettings | None = None) -> str:
+    return make_sdist(_settings(config_settings), Path(sdist_directory))

@@ -1,0 +1,141 @@
+"""Compile the extensions: write the build plan, run ``zig build``, find the outputs.
+
+Build state lives in ``<build-dir>/<wheel tag>/`` inside the project (flit-core
+refuses to pack files from outside it): the fixed ``build.zig``, the plan,
+Zig's local cache and the installed outputs. The build folder carries a
+``.gitignore`` of ``*`` so that it never shows up in ``git status``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import zig
+from .config import Extension, Settings
+from .errors import BuildError
+from .target import PythonTarget
+
+_BUILD_ZIG = Path(__file__).with_name("build.zig")
+
+
+@dataclass(frozen=True)
+class Built:
+    """A compiled extension and where it belongs."""
+
+    extension: Extension
+    #: The file Zig produced.
+    path: Path
+    #: Its path inside the wheel (and below the package's source folder).
+    wheel_path: str
+
+
+def output_name(extension: Extension, target: PythonTarget) -> str:
+    """``demo/_core.cpython-311-x86_64-linux-gnu.so`` for ``demo._core``."""
+    return extension.name.replace(".", "/") + target.ext_suffix
+
+
+def build_folder(settings: Settings, target: PythonTarget) -> Path:
+    return settings.build_dir / target.tag
+
+
+def compile_extensions(settings: Settings, target: PythonTarget) -> list[Built]:
+    """Build every extension of the project and return the built files."""
+    folder = build_folder(settings, target)
+    _make_build_dir(settings.build_dir, folder)
+    zig_exe = zig.find_zig()
+    _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
+    plan = make_plan(settings, target)
+    _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
+    out = folder / "out"
+    zig.run(
+        [
+            str(zig_exe),
+            "build",
+            "-Dplan=plan.json",
+            "--prefix",
+            str(out),
+            "--color",
+            "off",
+            "--summary",
+            "none",
+        ],
+        cwd=folder,
+        relative_to=settings.root,
+    )
+    built = []
+    for extension in settings.extensions:
+        wheel_path = output_name(extension, target)
+        path = out / wheel_path
+        if not path.is_file():
+            raise BuildError(f"zig build finished but did not produce {path}")
+        built.append(Built(extension, path, wheel_path))
+    return built
+
+
+def make_plan(settings: Settings, target: PythonTarget) -> dict[str, Any]:
+    """The JSON document build.zig reads (its ``Plan`` struct)."""
+    release = settings.optimize != "Debug"
+    return {
+        "target": target.zig_target,
+        # Zig's default CPU is the build machine's own; a wheel must run on
+        # any CPU of its architecture.
+        "cpu": "baseline",
+        "optimize": settings.optimize,
+        # Release wheels carry no debug info, which also keeps absolute
+        # build paths out of the binaries.
+        "strip": release,
+        "python_include_dirs": [str(d) for d in target.include_dirs],
+        "extensions": [
+            {
+                "name": ext.name,
+                "output": output_name(ext, target),
+                "sources": [str(s) for s in ext.sources],
+                "include_dirs": [str(d) for d in ext.include_dirs],
+                "flags": _flags(ext, release),
+                "link_libcpp": ext.uses_cxx,
+            }
+            for ext in settings.extensions
+        ],
+    }
+
+
+def _flags(extension: Extension, release: bool) -> list[str]:
+    # The flags CPython builds extensions with through setuptools (sysconfig
+    # CFLAGS): signed overflow wraps, and assert() is off in release builds.
+    flags = ["-fwrapv"]
+    if release:
+        flags.append("-DNDEBUG")
+    for name, value in extension.define_macros:
+        flags.append(f"-D{name}" if value is None else f"-D{name}={value}")
+    return flags
+
+
+def _make_build_dir(build_dir: Path, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = build_dir / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Created by zlig: build state, never committed.\n*\n", encoding="utf-8")
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def copy_inplace(built: list[Built], source_dir: Path) -> list[Path]:
+    """Copy built extensions next to their sources (editable installs)."""
+    copied = []
+    for item in built:
+        dest = source_dir / item.wheel_path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # Replace, never overwrite: a running process may have the old file mapped.
+        temp = dest.with_name(dest.name + ".zlig-tmp")
+        shutil.copyfile(item.path, temp)
+        os.replace(temp, dest)
+        copied.append(dest)
+    return copied

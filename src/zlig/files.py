@@ -1,0 +1,69 @@
+"""Which files belong in the sdist and which must stay out of the wheel.
+
+The sdist needs every extension source and every header the sources include
+from inside the project; headers are found by following ``#include`` lines
+through the source folder and the include-dirs (a scan, not the preprocessor:
+headers named through macros are caught by packing the project's include
+folders whole).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from .config import SOURCE_LANGUAGES, Extension
+from .project import is_inside
+
+HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".inc", ".inl", ".ipp", ".tcc", ".def"})
+#: Files that never go into a wheel from the source tree: sources and headers of
+#: compiled code (the built extensions are added separately).
+SOURCE_SUFFIXES = frozenset({*SOURCE_LANGUAGES, *HEADER_SUFFIXES, ".zig"})
+#: Compiled binaries that never go into an sdist, nor from the tree into a wheel.
+BINARY_SUFFIXES = frozenset({".so", ".pyd", ".dll", ".dylib", ".o", ".obj"})
+
+_INCLUDE = re.compile(rb'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.MULTILINE)
+
+
+def is_binary(path: Path) -> bool:
+    return path.suffix in BINARY_SUFFIXES
+
+
+def is_compiled_source(path: Path) -> bool:
+    return path.suffix in SOURCE_SUFFIXES
+
+
+def sdist_inputs(extensions: Iterable[Extension], root: Path) -> set[Path]:
+    """Sources, included headers and the headers of in-project include folders."""
+    files: set[Path] = set()
+    for ext in extensions:
+        files.update(ext.sources)
+        project_dirs = [d for d in ext.include_dirs if is_inside(d, root)]
+        for folder in project_dirs:
+            files.update(
+                p for p in folder.rglob("*") if p.suffix in HEADER_SUFFIXES and p.is_file()
+            )
+        files.update(_included_headers(ext.sources, project_dirs, root))
+    return {f for f in files if is_inside(f.resolve(), root)}
+
+
+def _included_headers(sources: Iterable[Path], include_dirs: list[Path], root: Path) -> set[Path]:
+    found: set[Path] = set()
+    todo = list(sources)
+    while todo:
+        current = todo.pop()
+        try:
+            text = current.read_bytes()
+        except OSError:
+            continue
+        for match in _INCLUDE.finditer(text):
+            name = match.group(1).decode("utf-8", "replace")
+            for folder in (current.parent, *include_dirs):
+                candidate = (folder / name).resolve()
+                if candidate.is_file() and is_inside(candidate, root):
+                    if candidate not in found:
+                        found.add(candidate)
+                        todo.append(candidate)
+                    break
+    return found

@@ -1,0 +1,66 @@
+"""What flit-core knows about the project: its import name and where it lives.
+
+flit-core raises its own ConfigError, ValueError, RuntimeError and plain
+Exception for user mistakes; ``flit_errors`` turns them into ours so that the
+hook boundary can show one clean line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from flit_core import common as flit_common
+from flit_core import config as flit_config
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Project:
+    """The project's root and its top-level module as flit-core finds it."""
+
+    root: Path
+    #: The top-level import name (flit's ``module``), e.g. ``demo``.
+    module: str
+    is_package: bool
+    #: The folder the top-level module is in: the root or ``root/src``.
+    source_dir: Path
+
+    def module_path(self, dotted: str) -> Path:
+        """Where a module of this project lives in the source tree, without suffix."""
+        return self.source_dir.joinpath(*dotted.split("."))
+
+
+@contextlib.contextmanager
+def flit_errors() -> Iterator[None]:
+    """Convert flit-core's exceptions for bad projects into ConfigError."""
+    try:
+        yield
+    except flit_config.ConfigError as e:
+        raise ConfigError(f"pyproject.toml: {e}") from None
+    except (ValueError, RuntimeError, FileNotFoundError) as e:
+        raise ConfigError(f"flit-core: {e}") from None
+    except Exception as e:  # flit raises bare Exception, e.g. for excluded files
+        if type(e) is Exception:
+            raise ConfigError(f"flit-core: {e}") from None
+        raise
+
+
+def read_project(root: Path) -> Project:
+    with flit_errors():
+        info = flit_config.read_flit_config(root / "pyproject.toml")
+        module = flit_common.Module(info.module, root)
+    return Project(
+        root=root,
+        module=info.module,
+        is_package=module.is_package,
+        source_dir=Path(module.source_dir).resolve(),
+    )
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` is ``root`` or below it (compare resolved paths)."""
+    return path == root or root in path.parents

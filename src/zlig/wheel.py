@@ -1,0 +1,102 @@
+"""Pack wheels with flit-core's WheelBuilder, adding the built extensions.
+
+flit-core writes ``py3-none-any`` and ``Root-Is-Purelib: true`` and packs
+every file of the package folder. zlig keeps its file selection, RECORD and
+METADATA, and changes three things: the tag, the WHEEL file, and the files
+(sources and stale binaries stay out; the freshly built extensions go in).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from flit_core import common as flit_common
+from flit_core import wheel as flit_wheel
+from packaging.tags import parse_tag
+
+from . import __version__
+from .compile import Built
+from .files import is_binary, is_compiled_source
+from .project import flit_errors
+from .target import PURE_TAG
+
+
+def wheel_file_text(tag: str) -> str:
+    """The ``.dist-info/WHEEL`` file for a wheel with this (possibly compressed) tag."""
+    lines = [
+        "Wheel-Version: 1.0",
+        f"Generator: zlig {__version__}",
+        f"Root-Is-Purelib: {'true' if tag == PURE_TAG else 'false'}",
+        *(f"Tag: {t}" for t in sorted(str(t) for t in parse_tag(tag))),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
+    tag: str = PURE_TAG
+    built: Sequence[Built] = ()
+
+    @property
+    def wheel_filename(self) -> str:
+        dist_name = flit_common.normalize_dist_name(self.metadata.name, self.metadata.version)
+        return f"{dist_name}-{self.tag}.whl"
+
+    def copy_module(self) -> None:
+        source_dir = Path(self.module.source_dir)
+        for full_path in self.module.iter_files():
+            path = Path(full_path)
+            if is_compiled_source(path) or is_binary(path):
+                continue
+            self._add_file(full_path, path.relative_to(source_dir).as_posix())
+        for item in self.built:
+            self._add_file(item.path, item.wheel_path)
+
+    def write_metadata(self) -> None:
+        # flit-core's own, except for the WHEEL file, which it writes pure.
+        if self.entrypoints:
+            with self._write_to_zip(f"{self.dist_info}/entry_points.txt") as f:
+                flit_common.write_entry_points(self.entrypoints, f)
+        for file in self.metadata.license_files:
+            self._add_file(self.directory / file, f"{self.dist_info}/licenses/{file}")
+        with self._write_to_zip(f"{self.dist_info}/WHEEL") as f:
+            f.write(wheel_file_text(self.tag))
+        with self._write_to_zip(f"{self.dist_info}/METADATA") as f:
+            self.metadata.write_metadata_file(f)
+
+
+def make_wheel(
+    root: Path,
+    wheel_directory: Path,
+    tag: str,
+    built: Sequence[Built] = (),
+    editable: bool = False,
+) -> str:
+    """Pack the wheel into ``wheel_directory`` and return its file name.
+
+    It is written under a temporary name and renamed when complete, so the
+    output folder never holds a partial wheel.
+    """
+    wheel_directory.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".zlig-", suffix=".whl.part", dir=wheel_directory)
+    try:
+        with flit_errors(), open(fd, "w+b") as fp:
+            builder = _make_builder(root, fp, tag, built)
+            builder.build(editable)
+        os.chmod(temp, 0o644)
+        final = wheel_directory / builder.wheel_filename
+        os.replace(temp, final)
+    except BaseException:
+        os.unlink(temp)
+        raise
+    return final.name
+
+
+def _make_builder(root: Path, fp: IO[bytes], tag: str, built: Sequence[Built]) -> _WheelBuilder:
+    builder: _WheelBuilder = _WheelBuilder.from_ini_path(root / "pyproject.toml", fp)
+    builder.tag = tag
+    builder.built = built
+    return builder
