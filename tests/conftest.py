@@ -1,0 +1,122 @@
+"""Shared fixtures: test projects copied to a temporary folder, an offline
+wheelhouse with zlig's own wheel, fresh virtual environments, hook runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = Path(__file__).resolve().parent / "packages"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import wheelhouse as _wheelhouse  # noqa: E402
+
+
+def pyenv_python(version: str) -> Path:
+    """An installed CPython ``major.minor`` from pyenv; skip the test if absent."""
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    found = sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+    if not found:
+        pytest.fail(f"Python {version} is not installed under {pyenv_root}")
+    return found[-1]
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """zlig's wheel from this checkout plus its build requirements, offline."""
+    cached = _wheelhouse.DEFAULT
+    folder = tmp_path_factory.mktemp("wheelhouse")
+    _wheelhouse.fill(cached)
+    for wheel in cached.glob("*.whl"):
+        shutil.copy(wheel, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def wheelhouse_without_zig(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same, minus ziglang: a build that needs Zig cannot get it."""
+    folder = tmp_path_factory.mktemp("wheelhouse-no-zig")
+    for wheel in wheelhouse.glob("*.whl"):
+        if not wheel.name.startswith("ziglang-"):
+            shutil.copy(wheel, folder)
+    return folder
+
+
+def offline_env(wheelhouse: Path) -> dict[str, str]:
+    """pip settings that install only from the wheelhouse, never the index."""
+    env = dict(os.environ)
+    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheelhouse), PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.pop("PIP_EXTRA_INDEX_URL", None)
+    return env
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy ``tests/packages/<name>`` (or ``examples/<name>``) to a temporary folder."""
+
+    def copy(name: str) -> Path:
+        source = PACKAGES / name
+        if not source.is_dir():
+            source = ROOT / "examples" / name
+        dest = tmp_path / name
+        shutil.copytree(source, dest, ignore=shutil.ignore_patterns("build", "dist", "*.so"))
+        return dest
+
+    return copy
+
+
+def run(args: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run a command, capturing text output; never raises on failure."""
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [str(a) for a in args], capture_output=True, text=True, **kwargs
+    )
+
+
+def check(args: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    result = run(args, **kwargs)
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def run_hook(project_dir: Path, call: str, python: str | Path = sys.executable):
+    """Call a hook of zlig in a subprocess, as a frontend would, in the project folder."""
+    code = f"import zlig, sys; print(repr(zlig.{call}))"
+    return run([python, "-c", code], cwd=project_dir)
+
+
+@pytest.fixture
+def make_venv(tmp_path: Path) -> Callable[..., Path]:
+    """Create a fresh virtual environment and return its python."""
+    count = 0
+
+    def create(python: Path | str | None = None) -> Path:
+        nonlocal count
+        count += 1
+        path = tmp_path / f"venv{count}"
+        if python is None:
+            venv.create(path, with_pip=True)
+        else:
+            check([python, "-m", "venv", path])
+        return path / "bin" / "python"
+
+    return create
+
+
+def wheel_members(wheel: Path) -> set[str]:
+    with zipfile.ZipFile(wheel) as zf:
+        return set(zf.namelist())
+
+
+def read_member(wheel: Path, suffix: str) -> str:
+    with zipfile.ZipFile(wheel) as zf:
+        (name,) = [n for n in zf.namelist() if n.endswith(suffix)]
+        return zf.read(name).decode()

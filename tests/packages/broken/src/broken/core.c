@@ -1,0 +1,5 @@
+#include <Python.h>
+
+int answer(void) {
+    return 42
+}

@@ -1,0 +1,1 @@
+#define SPAM_OFFSET 1

@@ -1,0 +1,3 @@
+"""Test package: two extensions, one of them in a subpackage."""
+
+__version__ = "2.0"

@@ -1,0 +1,221 @@
+"""Real builds through the hooks, called in a subprocess as a frontend calls them
+(without build isolation: zlig and ziglang come from the test environment)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import sys
+import sysconfig
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import check, offline_env, read_member, run, run_hook, wheel_members
+
+VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
+TAG = f"cp{VERSION}-cp{VERSION}-linux_x86_64"
+SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Hashes of every file of a project, except the build and output folders."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).parts[0] not in ("build", "dist")
+    }
+
+
+def assert_record_matches(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        (record_name,) = [n for n in names if n.endswith(".dist-info/RECORD")]
+        rows = list(csv.reader(io.StringIO(zf.read(record_name).decode())))
+        assert {row[0] for row in rows} == names
+        for path, digest, size in rows:
+            if path == record_name:
+                assert (digest, size) == ("", "")
+                continue
+            data = zf.read(path)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            assert digest == "sha256=" + expected.decode()
+            assert int(size) == len(data)
+
+
+def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Path) -> None:
+    path = project("nested")
+    before = tree_digest(path)
+    result = run_hook(path, "build_wheel('dist')")
+    assert result.returncode == 0, result.stderr
+    assert f"'spam-2.0-{TAG}.whl'" in result.stdout
+    assert "+ " in result.stdout and "zig build -Dplan=plan.json" in result.stdout
+
+    wheel = path / "dist" / f"spam-2.0-{TAG}.whl"
+    assert wheel_members(wheel) == {
+        "spam/__init__.py",
+        "spam/sub/__init__.py",
+        f"spam/sub/_core{SUFFIX}",
+        f"spam/_tiny{SUFFIX}",
+        "spam-2.0.dist-info/licenses/LICENSE",
+        "spam-2.0.dist-info/WHEEL",
+        "spam-2.0.dist-info/METADATA",
+        "spam-2.0.dist-info/RECORD",
+    }
+    assert read_member(wheel, "WHEEL") == (
+        f"Wheel-Version: 1.0\nGenerator: zlig 0.1.0\nRoot-Is-Purelib: false\nTag: {TAG}\n"
+    )
+    assert_record_matches(wheel)
+
+    result = run_hook(path, "build_sdist('dist')")
+    assert result.returncode == 0, result.stderr
+    with tarfile.open(path / "dist" / "spam-2.0.tar.gz") as tf:
+        assert set(tf.getnames()) == {
+            f"spam-2.0/{name}"
+            for name in (
+                "LICENSE", "README.md", "PKG-INFO", "pyproject.toml",
+                "csrc/module.c", "csrc/a/util.c", "csrc/b/util.c", "csrc/b/util.h",
+                "include/spam.h",
+                "src/spam/__init__.py", "src/spam/sub/__init__.py", "src/spam/tiny.c",
+            )
+        }
+    assert {p.name for p in (path / "dist").iterdir()} == {
+        "spam-2.0.tar.gz", f"spam-2.0-{TAG}.whl"
+    }
+    # The source tree is as it was; build state is only under build/.
+    assert tree_digest(path) == before
+    assert (path / "build" / "zlig" / ".gitignore").read_text().endswith("*\n")
+
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", "--no-deps", wheel], env=offline_env(wheelhouse))
+    out = check(
+        [python, "-c", "import spam.sub as s, spam._tiny as t; "
+         "print(s.twice_a(5), s.twice_b(5), s.scaled(5), s.name(), t.ANSWER)"],
+        cwd="/",
+    )
+    # twice_a and twice_b come from two files both named util.c.
+    assert out.stdout == "10 11 15 spam 42\n"
+
+
+def test_build_plan_is_portable_and_optimised(project) -> None:
+    path = project("demo")
+    assert run_hook(path, "build_wheel('dist')").returncode == 0
+    plan = json.loads((path / "build" / "zlig" / TAG / "plan.json").read_text())
+    assert plan["cpu"] == "baseline"
+    assert plan["optimize"] == "ReleaseFast"
+    assert plan["strip"] is True
+    assert plan["target"].startswith("x86_64-linux-gnu.2.")
+    assert plan["extensions"][0]["flags"] == ["-fwrapv", "-DNDEBUG"]
+
+    result = run_hook(path, "build_wheel('dist', {'optimize': 'Debug'})")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((path / "build" / "zlig" / TAG / "plan.json").read_text())
+    assert (plan["optimize"], plan["strip"]) == ("Debug", False)
+    assert plan["extensions"][0]["flags"] == ["-fwrapv"]
+
+
+def test_compile_error_names_file_and_line(project, tmp_path: Path) -> None:
+    path = project("broken")
+    before = tree_digest(path)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_hook(path, f"build_wheel({str(out)!r})")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "src/broken/core.c:4:14: error: expected ';' after return statement" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "zlig: error: src/broken/core.c:4:14: expected ';' after return statement"
+    )
+    assert list(out.iterdir()) == []
+    assert tree_digest(path) == before
+
+
+def test_pure_project_needs_no_zig(project) -> None:
+    path = project("pure")
+    result = run_hook(path, "get_requires_for_build_wheel()")
+    assert result.stdout == "[]\n"
+    result = run_hook(path, "build_wheel('dist')")
+    assert result.returncode == 0, result.stderr
+    wheel = path / "dist" / "purepkg-0.3-py3-none-any.whl"
+    assert wheel_members(wheel) == {
+        "purepkg/__init__.py",
+        "purepkg-0.3.dist-info/WHEEL",
+        "purepkg-0.3.dist-info/METADATA",
+        "purepkg-0.3.dist-info/RECORD",
+    }
+    assert "Root-Is-Purelib: true\nTag: py3-none-any\n" in read_member(wheel, "WHEEL")
+    assert not (path / "build").exists()
+
+
+def test_requirements(project) -> None:
+    path = project("demo")
+    for hook in ("get_requires_for_build_wheel()", "get_requires_for_build_editable()"):
+        assert run_hook(path, hook).stdout == "['ziglang==0.16.0']\n"
+    assert run_hook(path, "get_requires_for_build_sdist()").stdout == "[]\n"
+
+
+@pytest.mark.parametrize("hook", ["wheel", "editable"])
+def test_prepared_metadata_matches_the_wheel(project, hook: str, tmp_path: Path) -> None:
+    path = project("nested")
+    meta = tmp_path / "meta"
+    meta.mkdir()
+    result = run_hook(path, f"prepare_metadata_for_build_{hook}({str(meta)!r})")
+    assert result.stdout == "'spam-2.0.dist-info'\n", result.stderr
+    result = run_hook(path, f"build_{hook}('dist')")
+    assert result.returncode == 0, result.stderr
+    wheel = path / "dist" / f"spam-2.0-{TAG}.whl"
+    for name in ("WHEEL", "METADATA"):
+        assert (meta / "spam-2.0.dist-info" / name).read_text() == read_member(wheel, name)
+
+
+def test_editable_places_extensions_next_to_sources(project, make_venv, wheelhouse) -> None:
+    path = project("demo")
+    result = run_hook(path, "build_editable('dist')")
+    assert result.returncode == 0, result.stderr
+    wheel = path / "dist" / f"demo-1.0.0-{TAG}.whl"
+    assert wheel_members(wheel) == {
+        "demo.pth",
+        "demo-1.0.0.dist-info/WHEEL",
+        "demo-1.0.0.dist-info/METADATA",
+        "demo-1.0.0.dist-info/RECORD",
+    }
+    assert read_member(wheel, "demo.pth") == str(path / "src")
+    assert (path / "src" / "demo" / f"_core{SUFFIX}").is_file()
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", "--no-deps", wheel], env=offline_env(wheelhouse))
+    out = check([python, "-c", "import demo; print(demo.add(2, 3), demo.__file__)"], cwd="/")
+    assert out.stdout == f"5 {path / 'src' / 'demo' / '__init__.py'}\n"
+
+
+def test_missing_zig_is_a_clear_error(project, make_venv, wheelhouse_without_zig) -> None:
+    python = make_venv()
+    env = offline_env(wheelhouse_without_zig)
+    check([python, "-m", "pip", "install", "-q", "zlig"], env=env)
+    path = project("demo")
+    result = run_hook(path, "build_wheel('dist')", python=python)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "zlig: error: Zig is not installed; zlig compiles with the ziglang package: "
+        "pip install 'ziglang==0.16.0' (build frontends install it automatically unless "
+        "build isolation is off)\n"
+    )
+    assert not (path / "dist").exists()
+    # ... and the pure-Python project builds in the same environment.
+    result = run_hook(project("pure"), "build_wheel('dist')", python=python)
+    assert result.stdout == "'purepkg-0.3-py3-none-any.whl'\n", result.stderr
+
+
+def test_flit_error_at_the_boundary(project) -> None:
+    path = project("demo")
+    text = (path / "pyproject.toml").read_text().replace('name = "demo"', 'name = "nothere"')
+    (path / "pyproject.toml").write_text(text)
+    result = run(
+        [sys.executable, "-c", "import zlig; zlig.build_sdist('dist')"], cwd=path
+    )
+    assert result.returncode == 1
+    assert result.stderr == "zlig: error: flit-core: No file/folder found for module nothere\n"
