@@ -45,8 +45,15 @@ def fill(folder: Path = DEFAULT) -> Path:
     for old in folder.glob("zlig-*.whl"):
         old.unlink()
     pip(
-        "wheel", "--quiet", "--no-deps", "--find-links", str(folder),
-        "--wheel-dir", str(folder), str(ROOT), offline=True,
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--find-links",
+        str(folder),
+        "--wheel-dir",
+        str(folder),
+        str(ROOT),
+        offline=True,
     )
     return folder
 

@@ -78,15 +78,21 @@ def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Pat
         assert set(tf.getnames()) == {
             f"spam-2.0/{name}"
             for name in (
-                "LICENSE", "README.md", "PKG-INFO", "pyproject.toml",
-                "csrc/module.c", "csrc/a/util.c", "csrc/b/util.c", "csrc/b/util.h",
+                "LICENSE",
+                "README.md",
+                "PKG-INFO",
+                "pyproject.toml",
+                "csrc/module.c",
+                "csrc/a/util.c",
+                "csrc/b/util.c",
+                "csrc/b/util.h",
                 "include/spam.h",
-                "src/spam/__init__.py", "src/spam/sub/__init__.py", "src/spam/tiny.c",
+                "src/spam/__init__.py",
+                "src/spam/sub/__init__.py",
+                "src/spam/tiny.c",
             )
         }
-    assert {p.name for p in (path / "dist").iterdir()} == {
-        "spam-2.0.tar.gz", f"spam-2.0-{TAG}.whl"
-    }
+    assert {p.name for p in (path / "dist").iterdir()} == {"spam-2.0.tar.gz", f"spam-2.0-{TAG}.whl"}
     # The source tree is as it was; build state is only under build/.
     assert tree_digest(path) == before
     assert (path / "build" / "zlig" / ".gitignore").read_text().endswith("*\n")
@@ -94,8 +100,12 @@ def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Pat
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", "--no-deps", wheel], env=offline_env(wheelhouse))
     out = check(
-        [python, "-c", "import spam.sub as s, spam._tiny as t; "
-         "print(s.twice_a(5), s.twice_b(5), s.scaled(5), s.name(), t.ANSWER)"],
+        [
+            python,
+            "-c",
+            "import spam.sub as s, spam._tiny as t; "
+            "print(s.twice_a(5), s.twice_b(5), s.scaled(5), s.name(), t.ANSWER)",
+        ],
         cwd="/",
     )
     # twice_a and twice_b come from two files both named util.c.
@@ -214,8 +224,6 @@ def test_flit_error_at_the_boundary(project) -> None:
     path = project("demo")
     text = (path / "pyproject.toml").read_text().replace('name = "demo"', 'name = "nothere"')
     (path / "pyproject.toml").write_text(text)
-    result = run(
-        [sys.executable, "-c", "import zlig; zlig.build_sdist('dist')"], cwd=path
-    )
+    result = run([sys.executable, "-c", "import zlig; zlig.build_sdist('dist')"], cwd=path)
     assert result.returncode == 1
     assert result.stderr == "zlig: error: flit-core: No file/folder found for module nothere\n"

@@ -42,7 +42,10 @@ ERRORS = [
         "[tool.zlig]\nextension = []\n",
         "tool.zlig: unknown key 'extension'; did you mean 'extensions'?",
     ),
-    ("[tool.zlig]\nextensions = 'x'\n", "tool.zlig.extensions must be a list of tables, not a string"),
+    (
+        "[tool.zlig]\nextensions = 'x'\n",
+        "tool.zlig.extensions must be a list of tables, not a string",
+    ),
     (
         "[tool.zlig]\nextensions = [3]\n",
         "tool.zlig.extensions[0] must be a table with 'name' and 'sources', not an integer",
@@ -112,8 +115,7 @@ ERRORS = [
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.c']\n"
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['csrc/*.c']\n",
-        "tool.zlig.extensions[1].name: 'demo._core' is already declared by "
-        "tool.zlig.extensions[0]",
+        "tool.zlig.extensions[1].name: 'demo._core' is already declared by tool.zlig.extensions[0]",
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.c']\n"
