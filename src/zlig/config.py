@@ -124,7 +124,8 @@ def read_pyproject(root: Path) -> dict[str, Any]:
     path = root / "pyproject.toml"
     try:
         with path.open("rb") as f:
-            return tomllib.load(f)
+            data: dict[str, Any] = tomllib.load(f)
+            return data
     except FileNotFoundError:
         raise ConfigError(f"{path} not found") from None
     except tomllib.TOMLDecodeError as e:

@@ -1,0 +1,96 @@
+"""Builds through real frontends under build isolation, offline from the wheelhouse,
+installed into fresh virtual environments of several Python versions."""
+
+from __future__ import annotations
+
+import sys
+import tarfile
+
+import pytest
+
+from .conftest import check, offline_env, pyenv_python, run, wheel_members
+
+pytestmark = pytest.mark.slow
+
+
+def test_python_m_build_sdist_then_wheel(project, make_venv, wheelhouse, tmp_path) -> None:
+    path = project("nested")
+    out = tmp_path / "out"
+    # Without --sdist/--wheel, build makes the sdist and then the wheel from
+    # the unpacked sdist: the sdist must hold everything a rebuild needs.
+    result = run(
+        [sys.executable, "-m", "build", "--outdir", out, path], env=offline_env(wheelhouse)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    version = f"{sys.version_info[0]}{sys.version_info[1]}"
+    wheel = out / f"spam-2.0-cp{version}-cp{version}-linux_x86_64.whl"
+    assert {p.name for p in out.iterdir()} == {"spam-2.0.tar.gz", wheel.name}
+    assert not any(n.endswith((".c", ".h")) for n in wheel_members(wheel))
+    with tarfile.open(out / "spam-2.0.tar.gz") as tf:
+        names = tf.getnames()
+    assert "spam-2.0/include/spam.h" in names
+    assert not any(n.endswith(".so") or "/build/" in n for n in names)
+
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
+    out = check([python, "-c", "import spam.sub as s; print(s.twice_b(20))"], cwd="/")
+    assert out.stdout == "41\n"
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.13"])
+def test_pip_install_on_other_pythons(project, make_venv, wheelhouse, version: str) -> None:
+    python = make_venv(pyenv_python(version))
+    path = project("demo")
+    result = run([python, "-m", "pip", "install", path], env=offline_env(wheelhouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = check([python, "-c", "import demo; print(demo.add(40, 2), demo._core.__file__)"], cwd="/")
+    tag = version.replace(".", "")
+    assert out.stdout.startswith("42 ")
+    assert out.stdout.rstrip().endswith(f"/demo/_core.cpython-{tag}-x86_64-linux-gnu.so")
+
+
+def test_pure_project_builds_without_zig(project, wheelhouse_without_zig, tmp_path) -> None:
+    out = tmp_path / "out"
+    result = run(
+        [sys.executable, "-m", "build", "--outdir", out, project("pure")],
+        env=offline_env(wheelhouse_without_zig),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {p.name for p in out.iterdir()} == {"purepkg-0.3.tar.gz", "purepkg-0.3-py3-none-any.whl"}
+
+
+def test_compile_error_through_build(project, wheelhouse, tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", out, project("broken")],
+        env=offline_env(wheelhouse),
+    )
+    assert result.returncode == 1
+    assert "zlig: error: src/broken/core.c:4:14: expected ';' after return statement" in (
+        result.stdout + result.stderr
+    )
+    assert list(out.iterdir()) == []
+
+
+def test_editable_install_and_git_status(project, make_venv, wheelhouse, tmp_path) -> None:
+    path = project("demo")
+    (path / ".gitignore").write_text("*.so\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    check([*git, "init", "-q"], cwd=path)
+    check([*git, "add", "-A"], cwd=path)
+    check([*git, "commit", "-qm", "init"], cwd=path)
+
+    env = offline_env(wheelhouse)
+    check([sys.executable, "-m", "build", "--outdir", tmp_path / "out", path], env=env)
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", "-e", path], env=env)
+    out = check([python, "-c", "import demo; print(demo.add(1, 1), demo.__file__)"], cwd="/")
+    assert out.stdout == f"2 {path / 'src' / 'demo' / '__init__.py'}\n"
+    # Build state is ignored by git; the in-place extension by the project's .gitignore.
+    assert check(["git", "status", "--porcelain"], cwd=path).stdout == ""
+    assert check(["git", "status", "--porcelain", "--ignored"], cwd=path).stdout == (
+        "!! build/\n!! src/demo/_core"
+        + sys.implementation.cache_tag.replace("cpython", ".cpython")
+        + "-x86_64-linux-gnu.so\n"
+    )
