@@ -21,7 +21,7 @@ DEFAULT = ROOT / ".cache" / "wheelhouse"
 #: All are pure-Python wheels (ziglang's is per platform, not per Python), so
 #: one wheelhouse serves every Python version; --abi none keeps pip from
 #: choosing tomli's compiled wheels.
-REQUIREMENTS = ["flit_core==4.2.0", "packaging", "tomli", "ziglang==0.16.0"]
+REQUIREMENTS = ["flit_core==4.2.0", "packaging", "pyelftools", "tomli", "ziglang==0.16.0"]
 PURE = ["--only-binary=:all:", "--implementation=py", "--abi=none", "--python-version=3.9"]
 
 

@@ -3,6 +3,7 @@ wheelhouse with zlig's own wheel, fresh virtual environments, hook runs."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -91,6 +92,12 @@ def run_hook(project_dir: Path, call: str, python: str | Path = sys.executable):
     """Call a hook of zlig in a subprocess, as a frontend would, in the project folder."""
     code = f"import zlig, sys; print(repr(zlig.{call}))"
     return run([python, "-c", code], cwd=project_dir)
+
+
+def hook_value(result: subprocess.CompletedProcess[str]) -> object:
+    """What a hook run by ``run_hook`` returned (its last line of output)."""
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.splitlines()[-1])
 
 
 @pytest.fixture

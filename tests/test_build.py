@@ -19,7 +19,12 @@ import pytest
 from .conftest import check, offline_env, read_member, run, run_hook, wheel_members
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
-TAG = f"cp{VERSION}-cp{VERSION}-linux_x86_64"
+# The demo uses no versioned glibc symbol: the audit finds it fit for the
+# oldest policy. nested calls clock_gettime (GLIBC_2.17). The build folder is
+# named after the floor.
+TAG = f"cp{VERSION}-cp{VERSION}-manylinux_2_5_x86_64.manylinux1_x86_64"
+NESTED_TAG = f"cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64.manylinux2014_x86_64"
+BUILD_TAG = f"cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64"
 SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 
 
@@ -53,10 +58,10 @@ def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Pat
     before = tree_digest(path)
     result = run_hook(path, "build_wheel('dist')")
     assert result.returncode == 0, result.stderr
-    assert f"'spam-2.0-{TAG}.whl'" in result.stdout
+    assert f"'spam-2.0-{NESTED_TAG}.whl'" in result.stdout
     assert "+ " in result.stdout and "zig build -Dplan=plan.json" in result.stdout
 
-    wheel = path / "dist" / f"spam-2.0-{TAG}.whl"
+    wheel = path / "dist" / f"spam-2.0-{NESTED_TAG}.whl"
     assert wheel_members(wheel) == {
         "spam/__init__.py",
         "spam/sub/__init__.py",
@@ -68,7 +73,9 @@ def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Pat
         "spam-2.0.dist-info/RECORD",
     }
     assert read_member(wheel, "WHEEL") == (
-        f"Wheel-Version: 1.0\nGenerator: zlig 0.1.0\nRoot-Is-Purelib: false\nTag: {TAG}\n"
+        "Wheel-Version: 1.0\nGenerator: zlig 0.1.0\nRoot-Is-Purelib: false\n"
+        f"Tag: cp{VERSION}-cp{VERSION}-manylinux2014_x86_64\n"
+        f"Tag: cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64\n"
     )
     assert_record_matches(wheel)
 
@@ -92,7 +99,10 @@ def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Pat
                 "src/spam/tiny.c",
             )
         }
-    assert {p.name for p in (path / "dist").iterdir()} == {"spam-2.0.tar.gz", f"spam-2.0-{TAG}.whl"}
+    assert {p.name for p in (path / "dist").iterdir()} == {
+        "spam-2.0.tar.gz",
+        f"spam-2.0-{NESTED_TAG}.whl",
+    }
     # The source tree is as it was; build state is only under build/.
     assert tree_digest(path) == before
     assert (path / "build" / "zlig" / ".gitignore").read_text().endswith("*\n")
@@ -104,27 +114,27 @@ def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Pat
             python,
             "-c",
             "import spam.sub as s, spam._tiny as t; "
-            "print(s.twice_a(5), s.twice_b(5), s.scaled(5), s.name(), t.ANSWER)",
+            "print(s.twice_a(5), s.twice_b(5), s.scaled(5), s.name(), t.ANSWER, s.clock_works())",
         ],
         cwd="/",
     )
     # twice_a and twice_b come from two files both named util.c.
-    assert out.stdout == "10 11 15 spam 42\n"
+    assert out.stdout == "10 11 15 spam 42 True\n"
 
 
 def test_build_plan_is_portable_and_optimised(project) -> None:
     path = project("demo")
     assert run_hook(path, "build_wheel('dist')").returncode == 0
-    plan = json.loads((path / "build" / "zlig" / TAG / "plan.json").read_text())
+    plan = json.loads((path / "build" / "zlig" / BUILD_TAG / "plan.json").read_text())
     assert plan["cpu"] == "baseline"
     assert plan["optimize"] == "ReleaseFast"
     assert plan["strip"] is True
-    assert plan["target"].startswith("x86_64-linux-gnu.2.")
+    assert plan["target"] == "x86_64-linux-gnu.2.17"
     assert plan["extensions"][0]["flags"] == ["-fwrapv", "-DNDEBUG"]
 
     result = run_hook(path, "build_wheel('dist', {'optimize': 'Debug'})")
     assert result.returncode == 0, result.stderr
-    plan = json.loads((path / "build" / "zlig" / TAG / "plan.json").read_text())
+    plan = json.loads((path / "build" / "zlig" / BUILD_TAG / "plan.json").read_text())
     assert (plan["optimize"], plan["strip"]) == ("Debug", False)
     assert plan["extensions"][0]["flags"] == ["-fwrapv"]
 
@@ -178,7 +188,7 @@ def test_prepared_metadata_matches_the_wheel(project, hook: str, tmp_path: Path)
     assert result.stdout == "'spam-2.0.dist-info'\n", result.stderr
     result = run_hook(path, f"build_{hook}('dist')")
     assert result.returncode == 0, result.stderr
-    wheel = path / "dist" / f"spam-2.0-{TAG}.whl"
+    wheel = path / "dist" / f"spam-2.0-{NESTED_TAG}.whl"
     for name in ("WHEEL", "METADATA"):
         assert (meta / "spam-2.0.dist-info" / name).read_text() == read_member(wheel, name)
 

@@ -23,7 +23,8 @@ def test_python_m_build_sdist_then_wheel(project, make_venv, wheelhouse, tmp_pat
     )
     assert result.returncode == 0, result.stdout + result.stderr
     version = f"{sys.version_info[0]}{sys.version_info[1]}"
-    wheel = out / f"spam-2.0-cp{version}-cp{version}-linux_x86_64.whl"
+    plat = "manylinux_2_17_x86_64.manylinux2014_x86_64"
+    wheel = out / f"spam-2.0-cp{version}-cp{version}-{plat}.whl"
     assert {p.name for p in out.iterdir()} == {"spam-2.0.tar.gz", wheel.name}
     assert not any(n.endswith((".c", ".h")) for n in wheel_members(wheel))
     with tarfile.open(out / "spam-2.0.tar.gz") as tf:

@@ -1,14 +1,20 @@
-"""Wheel tags derived from the interpreter's own sysconfig."""
+"""Wheel tags and build settings derived from the interpreter's own sysconfig,
+and from recorded sysconfig values of interpreters not installed here."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import sysconfig
+from pathlib import Path
 
 import pytest
 
 from zlig import target
-from zlig.errors import BuildError
+from zlig.compile import make_plan
+from zlig.config import Extension, Settings
+from zlig.errors import BuildError, ConfigError
+from zlig.project import Project
 
 
 @pytest.mark.parametrize(
@@ -33,22 +39,132 @@ def test_unknown_ext_suffix_is_an_error() -> None:
         target.abi_tag(".so")
 
 
-def test_host_target_matches_this_interpreter() -> None:
-    host = target.host()
+def test_running_interpreter() -> None:
+    host = target.running_interpreter()
     version = f"{sys.version_info[0]}{sys.version_info[1]}"
     assert host.ext_suffix == sysconfig.get_config_var("EXT_SUFFIX")
-    assert host.tag == f"cp{version}-cp{version}-linux_x86_64"
-    assert host.zig_target.startswith("x86_64-linux-gnu.2.")
+    assert (host.interpreter_tag, host.abi_tag) == (f"cp{version}", f"cp{version}")
+    assert host.version == sys.version_info[:2]
+    assert not host.free_threaded
     assert (host.include_dirs[0] / "Python.h").is_file()
+    assert target.host_platform_tag() == "linux_x86_64"
+
+
+# sysconfig values recorded from real interpreters that are not installed here.
+RECORDED = {
+    "3.13t linux": (
+        {
+            "EXT_SUFFIX": ".cpython-313t-x86_64-linux-gnu.so",
+            "Py_GIL_DISABLED": 1,
+            "py_version_nodot": "313",
+        },
+        ("cp313", "cp313t", (3, 13), True),
+    ),
+    "3.11d linux": (
+        {
+            "EXT_SUFFIX": ".cpython-311d-x86_64-linux-gnu.so",
+            "Py_GIL_DISABLED": None,
+            "py_version_nodot": "311",
+            "Py_DEBUG": 1,
+        },
+        ("cp311", "cp311d", (3, 11), False),
+    ),
+    "3.13t windows": (
+        {"EXT_SUFFIX": ".cp313t-win_amd64.pyd", "Py_GIL_DISABLED": 1, "py_version_nodot": "313t"},
+        ("cp313", "cp313t", (3, 13), True),
+    ),
+    "3.10 pypy": (
+        {"EXT_SUFFIX": ".pypy310-pp73-x86_64-linux-gnu.so", "py_version_nodot": "310"},
+        ("pp310", "pypy310_pp73", (3, 10), False),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", RECORDED)
+def test_recorded_interpreters(name: str) -> None:
+    config_vars, (interp, abi, version, free_threaded) = RECORDED[name]
+    info = target.interpreter_from_config_vars(config_vars, [Path("/inc")], interp)
+    assert (info.interpreter_tag, info.abi_tag, info.version, info.free_threaded) == (
+        interp,
+        abi,
+        version,
+        free_threaded,
+    )
+
+
+def _settings(tmp_path: Path, **ext_fields: object) -> Settings:
+    ext = Extension("pkg._core", (tmp_path / "core.c",), (), (), "tool.zlig.extensions[0]")
+    ext = dataclasses.replace(ext, **ext_fields)
+    project = Project(tmp_path, "pkg", True, tmp_path)
+    return Settings(project, (ext,), "ReleaseFast", tmp_path / "build", manylinux="2_17")
+
+
+def test_free_threaded_windows_defines_py_gil_disabled(tmp_path: Path) -> None:
+    config_vars, (interp, *_) = RECORDED["3.13t windows"]
+    interpreter = target.interpreter_from_config_vars(config_vars, [Path("/inc")], interp)
+    plat = target.Platform("x86_64", "x86_64-windows-gnu", "win_amd64", None, cross=True)
+    settings = _settings(tmp_path)
+    tgt = target.Target(interpreter, plat, interpreter)
+    plan = make_plan(settings, tgt)
+    assert plan["extensions"][0]["flags"] == ["-fwrapv", "-DNDEBUG", "-DPy_GIL_DISABLED=1"]
+    assert plan["extensions"][0]["output"] == "pkg/_core.cp313t-win_amd64.pyd"
+    assert tgt.python_tag(settings.extensions) == "cp313-cp313t"
+
+
+def test_free_threaded_linux_needs_no_define(tmp_path: Path) -> None:
+    config_vars, (interp, *_) = RECORDED["3.13t linux"]
+    interpreter = target.interpreter_from_config_vars(config_vars, [Path("/inc")], interp)
+    plat = target.Platform("x86_64", "x86_64-linux-gnu.2.17", "linux_x86_64", "2_17", False)
+    tgt = target.Target(interpreter, plat, interpreter)
+    settings = _settings(tmp_path)
+    plan = make_plan(settings, tgt)
+    # pyconfig.h of a free-threaded Linux build defines Py_GIL_DISABLED itself.
+    assert plan["extensions"][0]["flags"] == ["-fwrapv", "-DNDEBUG"]
+    assert plan["extensions"][0]["output"] == "pkg/_core.cpython-313t-x86_64-linux-gnu.so"
+    assert tgt.build_tag(settings.extensions) == "cp313-cp313t-manylinux_2_17_x86_64"
 
 
 @pytest.mark.parametrize(
-    ("platform", "ext_suffix", "zig"),
+    ("recorded", "limited", "message"),
     [
-        ("linux_aarch64", ".cpython-311-aarch64-linux-gnu.so", "aarch64-linux-gnu."),
-        ("linux_x86_64", ".cpython-311-x86_64-linux-musl.so", "x86_64-linux-musl"),
-        ("macosx_11_0_arm64", ".cpython-311-darwin.so", "native"),
+        (
+            "3.13t linux",
+            (3, 9),
+            "tool.zlig.extensions[0].py-limited-api (or tool.zlig.py-limited-api): a free-threaded "
+            "Python (cp313t) has no stable ABI before 3.15; build with a GIL-enabled Python or "
+            "leave py-limited-api unset",
+        ),
+        (
+            "3.11d linux",
+            (3, 12),
+            "tool.zlig.extensions[0].py-limited-api (or tool.zlig.py-limited-api): cp312 is newer "
+            "than the Python running the build (3.11); build with Python 3.12 or newer",
+        ),
+        (
+            "3.10 pypy",
+            (3, 9),
+            "tool.zlig.extensions[0].py-limited-api (or tool.zlig.py-limited-api): the stable ABI "
+            "needs CPython, not pypy310_pp73",
+        ),
     ],
 )
-def test_zig_target(platform: str, ext_suffix: str, zig: str) -> None:
-    assert target.zig_target(platform, ext_suffix).startswith(zig)
+def test_limited_api_refusals(tmp_path: Path, recorded: str, limited, message: str) -> None:
+    config_vars, (interp, *_) = RECORDED[recorded]
+    host = target.interpreter_from_config_vars(config_vars, [Path("/inc")], interp)
+    (ext,) = _settings(tmp_path, limited_api=limited).extensions
+    with pytest.raises(ConfigError) as info:
+        target.check_limited_api(ext, host)
+    assert str(info.value) == message
+
+
+def test_abi3_suffix_and_tag(tmp_path: Path) -> None:
+    host = target.running_interpreter()
+    plat = target.Platform("x86_64", "x86_64-linux-gnu.2.17", "linux_x86_64", "2_17", False)
+    tgt = target.Target(host, plat, host)
+    abi3 = _settings(tmp_path, limited_api=(3, 9)).extensions[0]
+    plain = dataclasses.replace(abi3, name="pkg._other", limited_api=None)
+    assert tgt.ext_suffix(abi3) == ".abi3.so"
+    assert tgt.python_tag([abi3]) == "cp39-abi3"
+    assert tgt.python_tag([abi3, plain]) == f"{host.interpreter_tag}-{host.abi_tag}"
+    plan = make_plan(_settings(tmp_path, limited_api=(3, 9)), tgt)
+    assert "-DPy_LIMITED_API=0x03090000" in plan["extensions"][0]["flags"]

@@ -11,6 +11,11 @@ const Extension = struct {
     /// Absolute paths of C and C++ sources.
     sources: []const []const u8,
     include_dirs: []const []const u8,
+    /// Libraries to link by name, and the folders to find them in.
+    libraries: []const []const u8,
+    library_dirs: []const []const u8,
+    /// Folders holding Python.h and pyconfig.h.
+    python_include_dirs: []const []const u8,
     /// Compiler flags (-D macros, language flags).
     flags: []const []const u8,
     link_libcpp: bool,
@@ -21,7 +26,6 @@ const Plan = struct {
     cpu: []const u8,
     optimize: std.builtin.OptimizeMode,
     strip: bool,
-    python_include_dirs: []const []const u8,
     extensions: []const Extension,
 };
 
@@ -44,8 +48,10 @@ pub fn build(b: *std.Build) !void {
             .link_libcpp = if (ext.link_libcpp) true else null,
             .strip = plan.strip,
         });
-        for (plan.python_include_dirs) |dir| module.addSystemIncludePath(.{ .cwd_relative = dir });
+        for (ext.python_include_dirs) |dir| module.addSystemIncludePath(.{ .cwd_relative = dir });
         for (ext.include_dirs) |dir| module.addIncludePath(.{ .cwd_relative = dir });
+        for (ext.library_dirs) |dir| module.addLibraryPath(.{ .cwd_relative = dir });
+        for (ext.libraries) |name| module.linkSystemLibrary(name, .{});
         for (ext.sources) |source| {
             module.addCSourceFile(.{ .file = .{ .cwd_relative = source }, .flags = ext.flags });
         }

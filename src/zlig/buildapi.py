@@ -14,8 +14,8 @@ from typing import Any, Callable, TypeVar
 
 from flit_core import buildapi as flit_buildapi
 
-from . import config, target
-from .compile import Built, compile_extensions, copy_inplace
+from . import config
+from .compile import build_extensions, copy_inplace
 from .errors import ZligError
 from .project import flit_errors
 from .sdist import make_sdist
@@ -48,10 +48,6 @@ def _settings(config_settings: ConfigSettings | None) -> config.Settings:
     return config.load(Path.cwd(), config_settings)
 
 
-def _tag(settings: config.Settings) -> str:
-    return target.host().tag if settings.extensions else target.PURE_TAG
-
-
 @_hook
 def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) -> list[str]:
     settings = _settings(config_settings)
@@ -79,11 +75,14 @@ def prepare_metadata_for_build_wheel(
     metadata_directory: str, config_settings: ConfigSettings | None = None
 ) -> str:
     settings = _settings(config_settings)
+    # The tag depends on what the audit finds in the built files, so build
+    # them now; build_wheel then finds everything in Zig's cache.
+    tag, _ = build_extensions(settings)
     with flit_errors():
         name: str = flit_buildapi.prepare_metadata_for_build_wheel(metadata_directory)
     # flit-core writes a pure WHEEL file; the wheel gets the real tag.
     wheel_file = Path(metadata_directory, name, "WHEEL")
-    wheel_file.write_text(wheel_file_text(_tag(settings)), encoding="utf-8")
+    wheel_file.write_text(wheel_file_text(tag), encoding="utf-8")
     return name
 
 
@@ -94,13 +93,6 @@ def prepare_metadata_for_build_editable(
     return prepare_metadata_for_build_wheel(metadata_directory, config_settings)
 
 
-def _compile(settings: config.Settings) -> tuple[str, list[Built]]:
-    if not settings.extensions:
-        return target.PURE_TAG, []
-    python = target.host()
-    return python.tag, compile_extensions(settings, python)
-
-
 @_hook
 def build_wheel(
     wheel_directory: str,
@@ -108,7 +100,7 @@ def build_wheel(
     metadata_directory: str | None = None,
 ) -> str:
     settings = _settings(config_settings)
-    tag, built = _compile(settings)
+    tag, built = build_extensions(settings)
     return make_wheel(settings.root, Path(wheel_directory), tag, built)
 
 
@@ -119,7 +111,7 @@ def build_editable(
     metadata_directory: str | None = None,
 ) -> str:
     settings = _settings(config_settings)
-    tag, built = _compile(settings)
+    tag, built = build_extensions(settings)
     # The editable wheel points Python at the source tree, so the extensions
     # are placed there, next to their sources.
     copy_inplace(built, settings.project.source_dir)

@@ -18,7 +18,7 @@ from typing import Any
 from . import zig
 from .config import Extension, Settings
 from .errors import BuildError
-from .target import PythonTarget
+from .target import PURE_TAG, Target, resolve
 
 _BUILD_ZIG = Path(__file__).with_name("build.zig")
 
@@ -34,16 +34,37 @@ class Built:
     wheel_path: str
 
 
-def output_name(extension: Extension, target: PythonTarget) -> str:
+def output_name(extension: Extension, target: Target) -> str:
     """``demo/_core.cpython-311-x86_64-linux-gnu.so`` for ``demo._core``."""
-    return extension.name.replace(".", "/") + target.ext_suffix
+    return extension.name.replace(".", "/") + target.ext_suffix(extension)
 
 
-def build_folder(settings: Settings, target: PythonTarget) -> Path:
-    return settings.build_dir / target.tag
+def build_folder(settings: Settings, target: Target) -> Path:
+    return settings.build_dir / target.build_tag(settings.extensions)
 
 
-def compile_extensions(settings: Settings, target: PythonTarget) -> list[Built]:
+def build_extensions(settings: Settings) -> tuple[str, list[Built]]:
+    """Compile the project's extensions; return the wheel tag they earn and the files.
+
+    On Linux with a manylinux floor, the built files are audited and the wheel
+    gets the oldest manylinux tag they all satisfy.
+    """
+    if not settings.extensions:
+        return PURE_TAG, []
+    target = resolve(settings)
+    built = compile_extensions(settings, target)
+    plat = target.platform
+    platform_tag = plat.plain_tag
+    if plat.manylinux:
+        from . import manylinux  # reads ELF files with pyelftools
+
+        floor = manylinux.floor_policy(plat.manylinux, "manylinux")
+        policy = manylinux.audit([(b.extension.name, b.path) for b in built], floor, plat.arch)
+        platform_tag = policy.tags(plat.arch)
+    return f"{target.python_tag(settings.extensions)}-{platform_tag}", built
+
+
+def compile_extensions(settings: Settings, target: Target) -> list[Built]:
     """Build every extension of the project and return the built files."""
     folder = build_folder(settings, target)
     _make_build_dir(settings.build_dir, folder)
@@ -77,11 +98,11 @@ def compile_extensions(settings: Settings, target: PythonTarget) -> list[Built]:
     return built
 
 
-def make_plan(settings: Settings, target: PythonTarget) -> dict[str, Any]:
+def make_plan(settings: Settings, target: Target) -> dict[str, Any]:
     """The JSON document build.zig reads (its ``Plan`` struct)."""
     release = settings.optimize != "Debug"
     return {
-        "target": target.zig_target,
+        "target": target.platform.zig_target,
         # Zig's default CPU is the build machine's own; a wheel must run on
         # any CPU of its architecture.
         "cpu": "baseline",
@@ -89,14 +110,16 @@ def make_plan(settings: Settings, target: PythonTarget) -> dict[str, Any]:
         # Release wheels carry no debug info, which also keeps absolute
         # build paths out of the binaries.
         "strip": release,
-        "python_include_dirs": [str(d) for d in target.include_dirs],
         "extensions": [
             {
                 "name": ext.name,
                 "output": output_name(ext, target),
                 "sources": [str(s) for s in ext.sources],
                 "include_dirs": [str(d) for d in ext.include_dirs],
-                "flags": _flags(ext, release),
+                "libraries": list(ext.libraries),
+                "library_dirs": [str(d) for d in ext.library_dirs],
+                "python_include_dirs": [str(d) for d in target.include_dirs(ext)],
+                "flags": _flags(ext, target, release),
                 "link_libcpp": ext.uses_cxx,
             }
             for ext in settings.extensions
@@ -104,12 +127,18 @@ def make_plan(settings: Settings, target: PythonTarget) -> dict[str, Any]:
     }
 
 
-def _flags(extension: Extension, release: bool) -> list[str]:
+def _flags(extension: Extension, target: Target, release: bool) -> list[str]:
     # The flags CPython builds extensions with through setuptools (sysconfig
     # CFLAGS): signed overflow wraps, and assert() is off in release builds.
     flags = ["-fwrapv"]
     if release:
         flags.append("-DNDEBUG")
+    if extension.limited_api:
+        major, minor = extension.limited_api
+        flags.append(f"-DPy_LIMITED_API=0x{major:02X}{minor:02X}0000")
+    elif target.interpreter.free_threaded and target.interpreter.ext_suffix.endswith(".pyd"):
+        # Windows' pyconfig.h is shared by both builds and leaves it to the compiler.
+        flags.append("-DPy_GIL_DISABLED=1")
     for name, value in extension.define_macros:
         flags.append(f"-D{name}" if value is None else f"-D{name}={value}")
     return flags

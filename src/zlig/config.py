@@ -26,8 +26,26 @@ else:  # pragma: no cover - exercised on 3.9 and 3.10
 #: Source files zlig compiles, by suffix, and the language Zig compiles them as.
 SOURCE_LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++"}
 OPTIMIZE_MODES = ("Debug", "ReleaseSafe", "ReleaseFast", "ReleaseSmall")
-EXTENSION_KEYS = ("name", "sources", "include-dirs", "define-macros")
+EXTENSION_KEYS = (
+    "name",
+    "sources",
+    "include-dirs",
+    "define-macros",
+    "libraries",
+    "library-dirs",
+    "py-limited-api",
+)
 _C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_LIMITED_API = re.compile(r"cp3(\d+)\Z")
+#: Cross-compiling targets zlig knows: Zig's triple -> wheel architecture.
+TARGET_ARCHS = {
+    "x86_64-linux-gnu": "x86_64",
+    "aarch64-linux-gnu": "aarch64",
+    "x86-linux-gnu": "i686",
+    "powerpc64le-linux-gnu": "ppc64le",
+    "s390x-linux-gnu": "s390x",
+    "riscv64-linux-gnu": "riscv64",
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,12 @@ class Extension:
     define_macros: tuple[tuple[str, str | None], ...]
     #: Where it was declared, for messages: ``tool.zlig.extensions[0]``.
     key: str
+    #: The oldest CPython of the stable ABI it is built for, e.g. ``(3, 9)``; None: not abi3.
+    limited_api: tuple[int, int] | None = None
+    #: Libraries to link, by name (``z`` for libz).
+    libraries: tuple[str, ...] = ()
+    #: Absolute folders searched for them.
+    library_dirs: tuple[Path, ...] = ()
 
     @property
     def uses_cxx(self) -> bool:
@@ -65,6 +89,43 @@ def _check_optimize(value: str, key: str) -> str:
     return value
 
 
+def limited_api_version(value: str, key: str) -> tuple[int, int] | None:
+    """``cp39`` -> (3, 9); ``""`` or ``"off"`` -> None."""
+    if value in ("", "off"):
+        return None
+    match = _LIMITED_API.match(value)
+    if not match or int(match[1]) < 2:
+        raise ConfigError(
+            f"{key}: {value!r} must be a CPython version tag such as 'cp39', or 'off'"
+        )
+    return (3, int(match[1]))
+
+
+def _check_limited_api(value: str, key: str) -> str:
+    limited_api_version(value, key)
+    return value
+
+
+def _check_manylinux(value: str, key: str) -> str:
+    if value != "off":
+        from .manylinux import floor_policy  # pyelftools only when it is used
+
+        floor_policy(value, key)
+    return value
+
+
+def _check_target(value: str, key: str) -> str:
+    if value and value not in TARGET_ARCHS:
+        raise ConfigError(
+            f"{key}: {value!r} is not a target zlig builds for ({', '.join(TARGET_ARCHS)})"
+        )
+    return value
+
+
+def _check_any(value: str, key: str) -> str:
+    return value
+
+
 def _check_relative_dir(value: str, key: str) -> str:
     if not value or Path(value).is_absolute() or ".." in Path(value).parts:
         raise ConfigError(f"{key}: {value!r} must be a folder path inside the project")
@@ -83,6 +144,35 @@ OPTIONS: dict[str, Option] = {
         "Folder (inside the project) that holds build state, one subfolder per wheel tag.",
         _check_relative_dir,
     ),
+    "manylinux": Option(
+        "2_17",
+        "glibc floor of Linux wheels: compile against it, audit, tag manylinux; 'off' for a "
+        "linux_* wheel for this machine.",
+        _check_manylinux,
+    ),
+    "py-limited-api": Option(
+        "",
+        "Build every extension for the stable ABI of this CPython and newer, e.g. 'cp39' "
+        "(files *.abi3.so, tag cp39-abi3).",
+        _check_limited_api,
+    ),
+    "target": Option(
+        "",
+        "Cross-compile for another Linux architecture, e.g. 'aarch64-linux-gnu'.",
+        _check_target,
+    ),
+    "target-include-dir": Option(
+        "",
+        "When cross-compiling non-abi3 extensions: the target Python's include folder "
+        "(holding Python.h and a pyconfig.h for the target).",
+        _check_any,
+    ),
+    "target-ext-suffix": Option(
+        "",
+        "When cross-compiling non-abi3 extensions: the target Python's EXT_SUFFIX, e.g. "
+        "'.cpython-311-aarch64-linux-gnu.so'.",
+        _check_any,
+    ),
 }
 TOOL_KEYS = ("extensions", *OPTIONS)
 
@@ -95,6 +185,12 @@ class Settings:
     extensions: tuple[Extension, ...]
     optimize: str
     build_dir: Path
+    #: "off" or a floor such as "2_17".
+    manylinux: str = "off"
+    #: Zig's triple of a cross-compiling target, or "" for this machine.
+    target: str = ""
+    target_include_dir: str = ""
+    target_ext_suffix: str = ""
 
     @property
     def root(self) -> Path:
@@ -111,12 +207,17 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
     check_keys(tool, TOOL_KEYS, "tool.zlig")
     project = read_project(root)
     options = _options(tool, config_settings or {})
-    extensions = _extensions(tool.get("extensions", []), root, project)
+    default_limited = limited_api_version(options["py-limited-api"], "py-limited-api")
+    extensions = _extensions(tool.get("extensions", []), root, project, default_limited)
     return Settings(
         project=project,
         extensions=extensions,
         optimize=options["optimize"],
         build_dir=root / options["build-dir"],
+        manylinux=options["manylinux"],
+        target=options["target"],
+        target_include_dir=options["target-include-dir"],
+        target_ext_suffix=options["target-ext-suffix"],
     )
 
 
@@ -163,13 +264,15 @@ def _options(tool: Mapping[str, Any], config_settings: Mapping[str, Any]) -> dic
     return resolved
 
 
-def _extensions(value: Any, root: Path, project: Project) -> tuple[Extension, ...]:
+def _extensions(
+    value: Any, root: Path, project: Project, limited: tuple[int, int] | None
+) -> tuple[Extension, ...]:
     if not isinstance(value, list):
         raise ConfigError(f"tool.zlig.extensions must be a list of tables, not {_type_name(value)}")
     extensions: list[Extension] = []
     declared: dict[str, str] = {}
     for index, item in enumerate(value):
-        extension = _extension(item, f"tool.zlig.extensions[{index}]", root, project)
+        extension = _extension(item, f"tool.zlig.extensions[{index}]", root, project, limited)
         if extension.name in declared:
             raise ConfigError(
                 f"{extension.key}.name: {extension.name!r} is already declared "
@@ -180,7 +283,9 @@ def _extensions(value: Any, root: Path, project: Project) -> tuple[Extension, ..
     return tuple(extensions)
 
 
-def _extension(item: Any, key: str, root: Path, project: Project) -> Extension:
+def _extension(
+    item: Any, key: str, root: Path, project: Project, limited: tuple[int, int] | None
+) -> Extension:
     if not isinstance(item, dict):
         raise ConfigError(
             f"{key} must be a table with 'name' and 'sources', not {_type_name(item)}"
@@ -192,10 +297,27 @@ def _extension(item: Any, key: str, root: Path, project: Project) -> Extension:
     return Extension(
         name=_module_name(item["name"], f"{key}.name", project),
         sources=_sources(item["sources"], f"{key}.sources", root),
-        include_dirs=_include_dirs(item.get("include-dirs", []), f"{key}.include-dirs", root),
+        include_dirs=_folders(item.get("include-dirs", []), f"{key}.include-dirs", root),
         define_macros=_macros(item.get("define-macros", {}), f"{key}.define-macros"),
         key=key,
+        limited_api=_extension_limited_api(item, f"{key}.py-limited-api", limited),
+        libraries=tuple(_string_list(item.get("libraries", []), f"{key}.libraries")),
+        library_dirs=_folders(item.get("library-dirs", []), f"{key}.library-dirs", root),
     )
+
+
+def _extension_limited_api(
+    item: dict[str, Any], key: str, default: tuple[int, int] | None
+) -> tuple[int, int] | None:
+    """Per extension: a tag such as "cp39", or false to opt out of the project-wide one."""
+    value = item.get("py-limited-api", default)
+    if value is False:
+        return None
+    if isinstance(value, str):
+        return limited_api_version(value, key)
+    if value is default:
+        return default
+    raise ConfigError(f"{key} must be a string such as 'cp39' or false, not {_type_name(value)}")
 
 
 def _module_name(value: Any, key: str, project: Project) -> str:
@@ -245,7 +367,7 @@ def _sources(value: Any, key: str, root: Path) -> tuple[Path, ...]:
     return tuple(sorted(found))
 
 
-def _include_dirs(value: Any, key: str, root: Path) -> tuple[Path, ...]:
+def _folders(value: Any, key: str, root: Path) -> tuple[Path, ...]:
     dirs = []
     for entry in _string_list(value, key):
         path = root / entry  # an absolute entry replaces root

@@ -1,22 +1,26 @@
-"""The Python the extensions are built for: file suffix, headers, wheel tag, Zig target.
+"""What the extensions are built for: the Python ABI, the platform, the wheel tag.
 
-Everything is read from the running interpreter's sysconfig; the ABI tag is
-derived from ``EXT_SUFFIX``, the same value that names the built files, so the
-tag and the file names cannot disagree.
+The interpreter's side comes from sysconfig (or, when cross-compiling, from
+the target's EXT_SUFFIX given by the user); the ABI tag is derived from
+``EXT_SUFFIX``, the same value that names the built files, so tag and file
+names cannot disagree.
 """
 
 from __future__ import annotations
 
-import platform
+import platform as _platform
 import re
 import sys
 import sysconfig
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging import tags
 
-from .errors import BuildError
+from .config import TARGET_ARCHS, Extension, Settings
+from .errors import BuildError, ConfigError
 
 PURE_TAG = "py3-none-any"
 
@@ -30,31 +34,77 @@ _ABI_FROM_SUFFIX = (
 )
 
 _LINUX_32BIT = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv7l"}
-
-#: Wheel platform architecture -> Zig architecture.
-_ZIG_ARCH = {
-    "x86_64": "x86_64",
-    "aarch64": "aarch64",
-    "i686": "x86",
-    "armv7l": "arm",
-    "ppc64le": "powerpc64le",
-    "s390x": "s390x",
-    "riscv64": "riscv64",
-}
+#: Wheel architecture -> Zig architecture.
+_ZIG_ARCH = {arch: triple.split("-")[0] for triple, arch in TARGET_ARCHS.items()}
 
 
 @dataclass(frozen=True)
-class PythonTarget:
-    """The interpreter the wheel is for."""
+class Interpreter:
+    """The Python whose headers and ABI version-specific extensions are built for."""
 
-    #: ``EXT_SUFFIX``, e.g. ``.cpython-311-x86_64-linux-gnu.so``.
+    #: ``cp311``.
+    interpreter_tag: str
+    #: ``cp311``, ``cp313t``, ``cp311d``.
+    abi_tag: str
+    #: ``.cpython-311-x86_64-linux-gnu.so``.
     ext_suffix: str
     #: Folders holding Python.h and pyconfig.h.
     include_dirs: tuple[Path, ...]
-    #: The wheel tag, e.g. ``cp311-cp311-linux_x86_64``.
-    tag: str
-    #: Zig's ``-target``, e.g. ``x86_64-linux-gnu.2.36``.
+    version: tuple[int, int]
+    free_threaded: bool
+    #: Whether its headers can be used for abi3 extensions (CPython's).
+    is_cpython: bool = True
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The machine the wheel is for."""
+
+    #: Wheel architecture, e.g. ``x86_64``.
+    arch: str
+    #: Zig's ``-target``, e.g. ``x86_64-linux-gnu.2.17``.
     zig_target: str
+    #: The plain platform tag, e.g. ``linux_x86_64``.
+    plain_tag: str
+    #: The manylinux floor, e.g. "2_17", or None for a plain ``linux_*`` wheel.
+    manylinux: str | None
+    cross: bool
+
+
+@dataclass(frozen=True)
+class Target:
+    #: The interpreter version-specific extensions are built for.
+    interpreter: Interpreter
+    platform: Platform
+    #: The interpreter running the build, whose headers abi3 extensions use.
+    host: Interpreter
+
+    def ext_suffix(self, extension: Extension) -> str:
+        """The file suffix of a built extension (``.abi3.so`` for the stable ABI)."""
+        if extension.limited_api:
+            return ".pyd" if self.interpreter.ext_suffix.endswith(".pyd") else ".abi3.so"
+        return self.interpreter.ext_suffix
+
+    def include_dirs(self, extension: Extension) -> tuple[Path, ...]:
+        """Python headers: the build machine's for abi3, else the target interpreter's."""
+        if extension.limited_api:
+            return self.host.include_dirs
+        return self.interpreter.include_dirs
+
+    def build_tag(self, extensions: Sequence[Extension]) -> str:
+        """The wheel tag before the audit (with the manylinux floor); names the build folder."""
+        plat = self.platform.plain_tag
+        if self.platform.manylinux:
+            plat = f"manylinux_{self.platform.manylinux}_{self.platform.arch}"
+        return f"{self.python_tag(extensions)}-{plat}"
+
+    def python_tag(self, extensions: Sequence[Extension]) -> str:
+        """``cp311-cp311``, or ``cp39-abi3`` when every extension uses the stable ABI."""
+        limited = [e.limited_api for e in extensions]
+        if limited and all(limited):
+            major, minor = max(v for v in limited if v)
+            return f"cp{major}{minor}-abi3"
+        return f"{self.interpreter.interpreter_tag}-{self.interpreter.abi_tag}"
 
 
 def abi_tag(ext_suffix: str) -> str:
@@ -66,7 +116,54 @@ def abi_tag(ext_suffix: str) -> str:
     raise BuildError(f"cannot derive a wheel ABI tag from EXT_SUFFIX {ext_suffix!r}")
 
 
-def platform_tag() -> str:
+def interpreter_from_config_vars(
+    config_vars: Mapping[str, Any], include_dirs: Sequence[Path], interpreter_tag: str
+) -> Interpreter:
+    """An Interpreter from sysconfig values (the running one's, or recorded ones)."""
+    ext_suffix = config_vars.get("EXT_SUFFIX")
+    if not ext_suffix:
+        raise BuildError("this Python has no EXT_SUFFIX; it cannot load extension modules")
+    abi = abi_tag(ext_suffix)
+    nodot = str(config_vars.get("py_version_nodot") or abi.split("_")[0])
+    version = re.sub(r"\D", "", nodot)  # "313t" on some free-threaded builds
+    return Interpreter(
+        interpreter_tag=interpreter_tag,
+        abi_tag=abi,
+        ext_suffix=ext_suffix,
+        include_dirs=tuple(dict.fromkeys(include_dirs)),
+        version=(int(version[0]), int(version[1:])),
+        free_threaded=bool(config_vars.get("Py_GIL_DISABLED")) or abi.endswith("t"),
+        is_cpython=abi.startswith("cp"),
+    )
+
+
+def running_interpreter() -> Interpreter:
+    paths = [Path(sysconfig.get_path(name)) for name in ("include", "platinclude")]
+    return interpreter_from_config_vars(
+        sysconfig.get_config_vars(), paths, tags.interpreter_name() + tags.interpreter_version()
+    )
+
+
+def cross_interpreter(ext_suffix: str, include_dir: str) -> Interpreter:
+    """The target's Python when cross-compiling, from the user's settings."""
+    abi = abi_tag(ext_suffix)
+    match = re.fullmatch(r"cp(\d)(\d+)[a-z]*", abi)
+    if not match:
+        raise ConfigError(f"target-ext-suffix: {ext_suffix!r} is not a CPython EXT_SUFFIX")
+    include = Path(include_dir)
+    if not (include / "Python.h").is_file():
+        raise ConfigError(f"target-include-dir: {include_dir!r} holds no Python.h")
+    return Interpreter(
+        interpreter_tag=f"cp{match[1]}{match[2]}",
+        abi_tag=abi,
+        ext_suffix=ext_suffix,
+        include_dirs=(include,),
+        version=(int(match[1]), int(match[2])),
+        free_threaded=abi.endswith("t"),
+    )
+
+
+def host_platform_tag() -> str:
     """The plain platform tag of this interpreter (``linux_x86_64``, never manylinux)."""
     plat = re.sub(r"[-. ]", "_", sysconfig.get_platform())
     # A 32-bit interpreter on a 64-bit Linux kernel reports the kernel's
@@ -76,39 +173,71 @@ def platform_tag() -> str:
     return plat
 
 
-def zig_target(platform: str, ext_suffix: str) -> str:
-    """Zig's target triple for a wheel platform tag."""
-    match = re.fullmatch(r"linux_(?P<arch>\w+)", platform)
-    if match and match["arch"] in _ZIG_ARCH:
-        arch = _ZIG_ARCH[match["arch"]]
-        if "musl" in ext_suffix:
-            return f"{arch}-linux-musl"
-        abi = "gnueabihf" if arch == "arm" else "gnu"
-        return f"{arch}-linux-{abi}.{_glibc_version()}"
-    # Elsewhere the host is the target; Zig detects it.
-    return "native"
-
-
 def _glibc_version() -> str:
-    name, version = platform.libc_ver()
+    name, version = _platform.libc_ver()
     if name != "glibc" or not version:
         raise BuildError("cannot tell this machine's glibc version for the Zig target")
     return version
 
 
-def host() -> PythonTarget:
-    """The interpreter running this build."""
-    ext_suffix = sysconfig.get_config_var("EXT_SUFFIX")
-    if not ext_suffix:
-        raise BuildError("this Python has no EXT_SUFFIX; it cannot load extension modules")
-    interpreter = tags.interpreter_name() + tags.interpreter_version()
-    plat = platform_tag()
-    include_dirs = dict.fromkeys(
-        Path(sysconfig.get_path(name)) for name in ("include", "platinclude")
-    )
-    return PythonTarget(
-        ext_suffix=ext_suffix,
-        include_dirs=tuple(include_dirs),
-        tag=f"{interpreter}-{abi_tag(ext_suffix)}-{plat}",
-        zig_target=zig_target(plat, ext_suffix),
-    )
+def make_platform(settings: Settings, host_tag: str, host_ext_suffix: str) -> Platform:
+    """The platform to build for: this machine, or ``settings.target``."""
+    manylinux = None if settings.manylinux == "off" else settings.manylinux
+    if settings.target:
+        arch = TARGET_ARCHS[settings.target]
+        plain = f"linux_{arch}"
+        cross = plain != host_tag
+    else:
+        match = re.fullmatch(r"linux_(\w+)", host_tag)
+        if not match or match[1] not in _ZIG_ARCH:
+            # Not Linux: build for this machine as Zig sees it; no manylinux.
+            return Platform(host_tag, "native", host_tag, None, cross=False)
+        arch, plain, cross = match[1], host_tag, False
+        if "musl" in host_ext_suffix:
+            return Platform(arch, f"{_ZIG_ARCH[arch]}-linux-musl", plain, None, cross=False)
+    if manylinux:
+        glibc = manylinux.replace("_", ".")
+    elif cross:
+        glibc = ""  # Zig's default for the target
+    else:
+        glibc = _glibc_version()
+    zig_target = f"{_ZIG_ARCH[arch]}-linux-gnu" + (f".{glibc}" if glibc else "")
+    return Platform(arch, zig_target, plain, manylinux, cross)
+
+
+def resolve(settings: Settings) -> Target:
+    """The target of this build; refuses settings that cannot work here."""
+    host = running_interpreter()
+    plat = make_platform(settings, host_platform_tag(), host.ext_suffix)
+    interpreter = host
+    needs_version_specific = any(not e.limited_api for e in settings.extensions)
+    if plat.cross and needs_version_specific:
+        if not (settings.target_ext_suffix and settings.target_include_dir):
+            raise ConfigError(
+                f"cross-compiling for {settings.target}: extensions that are not abi3 need the "
+                "target Python's target-ext-suffix and target-include-dir (or set py-limited-api)"
+            )
+        interpreter = cross_interpreter(settings.target_ext_suffix, settings.target_include_dir)
+    for ext in settings.extensions:
+        if ext.limited_api:
+            check_limited_api(ext, host)
+    return Target(interpreter, plat, host)
+
+
+def check_limited_api(extension: Extension, host: Interpreter) -> None:
+    key = f"{extension.key}.py-limited-api (or tool.zlig.py-limited-api)"
+    assert extension.limited_api
+    floor = "cp{}{}".format(*extension.limited_api)
+    if not host.is_cpython:
+        raise ConfigError(f"{key}: the stable ABI needs CPython, not {host.abi_tag}")
+    if host.free_threaded and host.version < (3, 15):
+        raise ConfigError(
+            f"{key}: a free-threaded Python ({host.abi_tag}) has no stable ABI before 3.15; "
+            "build with a GIL-enabled Python or leave py-limited-api unset"
+        )
+    if extension.limited_api > host.version:
+        raise ConfigError(
+            f"{key}: {floor} is newer than the Python running the build "
+            f"({host.version[0]}.{host.version[1]}); build with Python "
+            f"{extension.limited_api[0]}.{extension.limited_api[1]} or newer"
+        )

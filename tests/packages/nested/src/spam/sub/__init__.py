@@ -1,3 +1,3 @@
-from ._core import name, scaled, twice_a, twice_b
+from ._core import clock_works, name, scaled, twice_a, twice_b
 
-__all__ = ["name", "scaled", "twice_a", "twice_b"]
+__all__ = ["clock_works", "name", "scaled", "twice_a", "twice_b"]

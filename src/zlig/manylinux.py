@@ -1,0 +1,167 @@
+"""manylinux: the policies, and the audit of built extensions against them.
+
+zlig compiles against a glibc floor (Zig's ``x86_64-linux-gnu.2.17``) and
+then checks what it built, as auditwheel would: every DT_NEEDED library must
+be on the policy's list, and every versioned symbol (GLIBC_2.x, GLIBCXX_…)
+within it. The wheel gets the oldest policy all extensions satisfy, which is
+never newer than the floor, so ``auditwheel show`` reports the same tag.
+
+The policy data is auditwheel's (see ``manylinux-policy.json``); ELF files are
+read with pyelftools, the library auditwheel itself uses.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.dynamic import DynamicSection
+from elftools.elf.elffile import ELFFile
+from elftools.elf.gnuversions import GNUVerNeedSection
+from elftools.elf.sections import SymbolTableSection
+
+from .errors import BuildError, ConfigError
+
+#: ELF machine -> manylinux architecture name.
+_MACHINES = {
+    "EM_X86_64": "x86_64",
+    "EM_386": "i686",
+    "EM_AARCH64": "aarch64",
+    "EM_ARM": "armv7l",
+    "EM_PPC64": "ppc64le",
+    "EM_S390": "s390x",
+    "EM_RISCV": "riscv64",
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str  # manylinux_2_17
+    aliases: tuple[str, ...]  # manylinux2014
+    glibc: tuple[int, int]
+    libraries: frozenset[str]
+    symbol_versions: dict[str, dict[str, frozenset[str]]]  # arch -> namespace -> versions
+    blacklist: dict[str, frozenset[str]]
+
+    def tags(self, arch: str) -> str:
+        """The compressed platform tag, e.g. ``manylinux_2_17_x86_64.manylinux2014_x86_64``."""
+        return ".".join(f"{name}_{arch}" for name in (self.name, *self.aliases))
+
+
+@dataclass(frozen=True)
+class ElfInfo:
+    """What the audit needs to know about one built file."""
+
+    arch: str
+    needed: tuple[str, ...]
+    #: (library, "GLIBC_2.17") pairs from the version-needs section.
+    versions: tuple[tuple[str, str], ...]
+    undefined: frozenset[str]
+
+
+@functools.cache
+def policies() -> tuple[Policy, ...]:
+    """The manylinux policies, oldest first."""
+    data = json.loads(Path(__file__).with_name("manylinux-policy.json").read_text("utf-8"))
+    result = [_policy(p) for p in data["policies"]]
+    return tuple(sorted(result, key=lambda p: p.glibc))
+
+
+def _policy(raw: dict[str, Any]) -> Policy:
+    major, minor = raw["name"].removeprefix("manylinux_").split("_")
+    return Policy(
+        name=raw["name"],
+        aliases=tuple(raw["aliases"]),
+        glibc=(int(major), int(minor)),
+        libraries=frozenset(raw["lib_whitelist"]),
+        symbol_versions={
+            arch: {ns: frozenset(vs) for ns, vs in spaces.items()}
+            for arch, spaces in raw["symbol_versions"].items()
+        },
+        blacklist={lib: frozenset(syms) for lib, syms in raw["blacklist"].items()},
+    )
+
+
+def floor_policy(value: str, key: str) -> Policy:
+    """The policy for a floor such as ``2_17`` (or ``manylinux2014``)."""
+    for policy in policies():
+        if value in (policy.name.removeprefix("manylinux_"), policy.name, *policy.aliases):
+            return policy
+    known = ", ".join(p.name.removeprefix("manylinux_") for p in policies())
+    raise ConfigError(f"{key}: {value!r} is not a manylinux floor zlig knows ({known}, or 'off')")
+
+
+def read_elf(path: Path) -> ElfInfo:
+    try:
+        with path.open("rb") as f:
+            elf = ELFFile(f)
+            machine = elf["e_machine"]
+            needed: list[str] = []
+            versions: list[tuple[str, str]] = []
+            undefined: set[str] = set()
+            for section in elf.iter_sections():
+                if isinstance(section, DynamicSection):
+                    # pyelftools sets .needed on DT_NEEDED tags at run time.
+                    tags = section.iter_tags("DT_NEEDED")
+                    needed += [str(t.needed) for t in tags]  # type: ignore[attr-defined]
+                elif isinstance(section, GNUVerNeedSection):
+                    for verneed, auxiliaries in section.iter_versions():
+                        versions += [(str(verneed.name), str(aux.name)) for aux in auxiliaries]
+                elif isinstance(section, SymbolTableSection) and section.name == ".dynsym":
+                    undefined.update(
+                        s.name for s in section.iter_symbols() if s["st_shndx"] == "SHN_UNDEF"
+                    )
+    except (OSError, ELFError) as e:
+        raise BuildError(f"cannot read the built file {path}: {e}") from None
+    if machine not in _MACHINES:
+        raise BuildError(f"{path.name} is for an unsupported machine ({machine})")
+    return ElfInfo(_MACHINES[machine], tuple(needed), tuple(versions), frozenset(undefined))
+
+
+def violations(info: ElfInfo, policy: Policy) -> list[str]:
+    """Why a file does not satisfy a policy, with the way out (empty if it does)."""
+    off = "or set tool.zlig.manylinux = 'off' for a wheel for this machine only"
+    problems = [
+        f"needs {lib}, which {policy.name} does not allow; link it statically, {off}"
+        for lib in info.needed
+        if lib not in policy.libraries
+    ]
+    allowed = policy.symbol_versions.get(info.arch, {})
+    for lib, version in info.versions:
+        namespace, _, number = version.partition("_")
+        if number and not re.fullmatch(r"[0-9.]+", number):
+            continue  # e.g. GLIBC_PRIVATE is not a version requirement of the policy
+        if number not in allowed.get(namespace, frozenset()):
+            problems.append(
+                f"uses {version} from {lib}, newer than {policy.name} allows; "
+                f"raise the floor (tool.zlig.manylinux), {off}"
+            )
+    for lib in info.needed:
+        bad = sorted(info.undefined & policy.blacklist.get(lib, frozenset()))
+        if bad:
+            problems.append(f"uses {', '.join(bad)} from {lib}, which {policy.name} forbids; {off}")
+    return problems
+
+
+def audit(files: Iterable[tuple[str, Path]], floor: Policy, arch: str) -> Policy:
+    """The oldest policy every file satisfies, at most ``floor``; BuildError if none.
+
+    ``files`` are (extension name, built file) pairs.
+    """
+    infos = [(name, read_elf(path)) for name, path in files]
+    for name, info in infos:
+        if info.arch != arch:
+            raise BuildError(f"{name} was built for {info.arch}, not {arch}")
+    for policy in policies():
+        if policy.glibc > floor.glibc:
+            break
+        if not any(violations(info, policy) for _, info in infos):
+            return policy
+    name, info = next((n, i) for n, i in infos if violations(i, floor))
+    raise BuildError(f"{name} {violations(info, floor)[0]}")

@@ -1,0 +1,3 @@
+from ._core import add, version
+
+__all__ = ["add", "version"]
