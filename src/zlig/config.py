@@ -164,7 +164,7 @@ OPTIONS: dict[str, Option] = {
     "target-include-dir": Option(
         "",
         "When cross-compiling non-abi3 extensions: the target Python's include folder "
-        "(holding Python.h and a pyconfig.h for the target).",
+        "(holding Python.h), then any more folders its pyconfig.h needs, separated by ':'.",
         _check_any,
     ),
     "target-ext-suffix": Option(

@@ -158,10 +158,14 @@ def audit(files: Iterable[tuple[str, Path]], floor: Policy, arch: str) -> Policy
     for name, info in infos:
         if info.arch != arch:
             raise BuildError(f"{name} was built for {info.arch}, not {arch}")
+    if arch not in floor.symbol_versions:
+        raise BuildError(f"{floor.name} does not cover {arch}; raise tool.zlig.manylinux")
     for policy in policies():
         if policy.glibc > floor.glibc:
             break
-        if not any(violations(info, policy) for _, info in infos):
+        if arch in policy.symbol_versions and not any(
+            violations(info, policy) for _, info in infos
+        ):
             return policy
     name, info = next((n, i) for n, i in infos if violations(i, floor))
     raise BuildError(f"{name} {violations(info, floor)[0]}")

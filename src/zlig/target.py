@@ -8,6 +8,7 @@ names cannot disagree.
 
 from __future__ import annotations
 
+import os
 import platform as _platform
 import re
 import sys
@@ -150,14 +151,16 @@ def cross_interpreter(ext_suffix: str, include_dir: str) -> Interpreter:
     match = re.fullmatch(r"cp(\d)(\d+)[a-z]*", abi)
     if not match:
         raise ConfigError(f"target-ext-suffix: {ext_suffix!r} is not a CPython EXT_SUFFIX")
-    include = Path(include_dir)
-    if not (include / "Python.h").is_file():
+    # Several folders, like PATH: Debian's pyconfig.h includes an
+    # architecture-specific one from the folder above.
+    includes = [Path(p) for p in include_dir.split(os.pathsep) if p]
+    if not includes or not (includes[0] / "Python.h").is_file():
         raise ConfigError(f"target-include-dir: {include_dir!r} holds no Python.h")
     return Interpreter(
         interpreter_tag=f"cp{match[1]}{match[2]}",
         abi_tag=abi,
         ext_suffix=ext_suffix,
-        include_dirs=(include,),
+        include_dirs=tuple(includes),
         version=(int(match[1]), int(match[2])),
         free_threaded=abi.endswith("t"),
     )
