@@ -20,7 +20,8 @@ README = (ROOT / "README.md").read_text()
 
 def test_readme_documents_every_option() -> None:
     for name, option in config.OPTIONS.items():
-        assert f"| `{name}` | `{option.default}` | {option.doc} |" in README
+        default = f"`{option.default}`" if option.default else "none"
+        assert f"| `{name}` | {default} | {option.doc} |" in README
     documented = re.findall(r"^\| `([a-z-]+)` \| (?:string|list|table)", README, re.MULTILINE)
     assert documented == list(config.EXTENSION_KEYS)
 
