@@ -126,17 +126,17 @@ def test_build_plan_is_portable_and_optimised(project) -> None:
     path = project("demo")
     assert run_hook(path, "build_wheel('dist')").returncode == 0
     plan = json.loads((path / "build" / "zlig" / BUILD_TAG / "plan.json").read_text())
-    assert plan["cpu"] == "baseline"
-    assert plan["optimize"] == "ReleaseFast"
-    assert plan["strip"] is True
-    assert plan["target"] == "x86_64-linux-gnu.2.17"
-    assert plan["extensions"][0]["flags"] == ["-fwrapv", "-DNDEBUG"]
+    (ext,) = plan["extensions"]
+    assert (plan["cpu"], plan["target"]) == ("baseline", "x86_64-linux-gnu.2.17")
+    assert (ext["optimize"], ext["strip"]) == ("ReleaseFast", True)
+    assert ext["c_sources"] == [{"path": str(path / "src/demo/_core.c"), "flags": ["-fwrapv"]}]
+    assert ext["macros"] == [["NDEBUG", "1"]]
 
     result = run_hook(path, "build_wheel('dist', {'optimize': 'Debug'})")
     assert result.returncode == 0, result.stderr
     plan = json.loads((path / "build" / "zlig" / BUILD_TAG / "plan.json").read_text())
-    assert (plan["optimize"], plan["strip"]) == ("Debug", False)
-    assert plan["extensions"][0]["flags"] == ["-fwrapv"]
+    (ext,) = plan["extensions"]
+    assert (ext["optimize"], ext["strip"], ext["macros"]) == ("Debug", False, [])
 
 
 def test_compile_error_names_file_and_line(project, tmp_path: Path) -> None:

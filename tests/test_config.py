@@ -110,7 +110,7 @@ ERRORS = [
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.txt']\n",
         "tool.zlig.extensions[0].sources: src/demo/notes.txt is not a source file zlig compiles "
-        "(.c, .cc, .cpp, .cxx); headers are found through include-dirs",
+        "(.c, .cc, .cpp, .cxx, .zig); headers are found through include-dirs",
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.c']\n"
@@ -178,15 +178,73 @@ def test_config_settings_are_checked(demo: Path) -> None:
     )
 
 
+EXT = "extensions = [{ name = 'demo._core', sources = ['src/demo/*.c'] }]\n"
+
+
 def test_option_precedence(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(demo, "[tool.zlig]\noptimize = 'ReleaseSmall'\n")
-    assert config.load(demo).optimize == "ReleaseSmall"
+    write(demo, "[tool.zlig]\noptimize = 'ReleaseSmall'\n" + EXT)
+    assert config.load(demo).extensions[0].optimize == "ReleaseSmall"
     monkeypatch.setenv("ZLIG_OPTIMIZE", "ReleaseSafe")
-    assert config.load(demo).optimize == "ReleaseSafe"
-    assert config.load(demo, {"zlig.optimize": "Debug"}).optimize == "Debug"
+    assert config.load(demo).extensions[0].optimize == "ReleaseSafe"
+    assert config.load(demo, {"zlig.optimize": "Debug"}).extensions[0].optimize == "Debug"
     monkeypatch.setenv("ZLIG_OPTIMIZE", "Quick")
     with pytest.raises(ConfigError, match="^ZLIG_OPTIMIZE: 'Quick' is not one of"):
         config.load(demo)
+
+
+def test_project_wide_defaults_and_overrides(demo: Path) -> None:
+    write(
+        demo,
+        "[tool.zlig]\ninclude-dirs = ['csrc']\ndefine-macros = ['A']\nc-std = 'c99'\n"
+        "extra-compile-args = ['-Wall']\noptimize = 'ReleaseSafe'\nstrip = false\n"
+        "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.c']\n"
+        "include-dirs = ['src']\ndefine-macros = { B = '2' }\nc-std = 'gnu11'\n"
+        "undef-macros = ['C']\nextra-link-args = ['-lm', '-Lcsrc', '-Wl,-rpath,$ORIGIN']\n"
+        "optimize = 'ReleaseSmall'\noptional = true\n"
+        "[[tool.zlig.extensions]]\nname = 'demo._other'\nsources = ['csrc/*.c']\n",
+    )
+    first, second = config.load(demo).extensions
+    assert first.include_dirs == (demo / "csrc", demo / "src")
+    assert first.define_macros == (("A", None), ("B", "2"))
+    assert (first.c_std, first.optimize, first.strip, first.optional) == (
+        "gnu11",
+        "ReleaseSmall",
+        False,
+        True,
+    )
+    assert first.undef_macros == ("C",)
+    assert first.extra_compile_args == ("-Wall",)
+    assert first.extra_link_args.libraries == ("m",)
+    assert first.extra_link_args.library_dirs == (demo / "csrc",)
+    assert first.extra_link_args.rpaths == ("$ORIGIN",)
+    assert (second.c_std, second.optimize, second.optional) == ("c99", "ReleaseSafe", False)
+    assert second.define_macros == (("A", None),)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("c-std = 'c++17'", "tool.zlig.c-std: 'c++17' is not a language standard such as 'c11'"),
+        ("cxx-std = 'c17'", "tool.zlig.cxx-std: 'c17' is not a language standard such as 'c++17'"),
+        ("strip = 'yes'", "tool.zlig.strip must be true or false, not a string"),
+        ("undef-macros = ['A B']", "tool.zlig.undef-macros: 'A B' is not a C macro name"),
+        (
+            "extra-link-args = ['-shared']",
+            "tool.zlig.extra-link-args: '-shared' is not supported; zlig passes -lNAME, -LDIR, "
+            "-Wl,-rpath,DIR and object or archive files to Zig's linker",
+        ),
+        (
+            "include-packages = ['num-py']",
+            "tool.zlig.include-packages: 'num-py' is not an importable package name",
+        ),
+        ("include-dir = []", "tool.zlig: unknown key 'include-dir'; did you mean 'include-dirs'?"),
+    ],
+)
+def test_shared_key_errors(demo: Path, line: str, message: str) -> None:
+    write(demo, f"[tool.zlig]\n{line}\n" + EXT)
+    with pytest.raises(ConfigError) as info:
+        config.load(demo)
+    assert str(info.value) == message
 
 
 def test_both_table_forms_and_macros(demo: Path) -> None:

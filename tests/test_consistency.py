@@ -6,7 +6,7 @@ import re
 import sys
 
 import zlig
-from zlig import config, zig
+from zlig import config, extension, zig
 
 from .conftest import ROOT, _wheelhouse
 
@@ -22,8 +22,10 @@ def test_readme_documents_every_option() -> None:
     for name, option in config.OPTIONS.items():
         default = f"`{option.default}`" if option.default else "none"
         assert f"| `{name}` | {default} | {option.doc} |" in README
-    documented = re.findall(r"^\| `([a-z-]+)` \| (?:string|list|table)", README, re.MULTILINE)
-    assert documented == list(config.EXTENSION_KEYS)
+    documented = re.findall(
+        r"^\| `([a-z-]+)` \| (?:string|list|table|boolean)", README, re.MULTILINE
+    )
+    assert documented == list(extension.EXTENSION_KEYS)
 
 
 def test_versions_agree() -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from zlig import target
-from zlig.compile import make_plan
-from zlig.config import Extension, Settings
+from zlig.config import Settings
 from zlig.errors import BuildError, ConfigError
+from zlig.extension import Extension
+from zlig.plan import make_plan
 from zlig.project import Project
 
 
@@ -93,10 +94,10 @@ def test_recorded_interpreters(name: str) -> None:
 
 
 def _settings(tmp_path: Path, **ext_fields: object) -> Settings:
-    ext = Extension("pkg._core", (tmp_path / "core.c",), (), (), "tool.zlig.extensions[0]")
+    ext = Extension("pkg._core", (tmp_path / "core.c",), "tool.zlig.extensions[0]")
     ext = dataclasses.replace(ext, **ext_fields)
     project = Project(tmp_path, "pkg", True, tmp_path)
-    return Settings(project, (ext,), "ReleaseFast", tmp_path / "build", manylinux="2_17")
+    return Settings(project, (ext,), tmp_path / "build", manylinux="2_17")
 
 
 def test_free_threaded_windows_defines_py_gil_disabled(tmp_path: Path) -> None:
@@ -106,7 +107,7 @@ def test_free_threaded_windows_defines_py_gil_disabled(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     tgt = target.Target(interpreter, plat, interpreter)
     plan = make_plan(settings, tgt)
-    assert plan["extensions"][0]["flags"] == ["-fwrapv", "-DNDEBUG", "-DPy_GIL_DISABLED=1"]
+    assert plan["extensions"][0]["macros"] == [["NDEBUG", "1"], ["Py_GIL_DISABLED", "1"]]
     assert plan["extensions"][0]["output"] == "pkg/_core.cp313t-win_amd64.pyd"
     assert tgt.python_tag(settings.extensions) == "cp313-cp313t"
 
@@ -119,7 +120,7 @@ def test_free_threaded_linux_needs_no_define(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     plan = make_plan(settings, tgt)
     # pyconfig.h of a free-threaded Linux build defines Py_GIL_DISABLED itself.
-    assert plan["extensions"][0]["flags"] == ["-fwrapv", "-DNDEBUG"]
+    assert plan["extensions"][0]["macros"] == [["NDEBUG", "1"]]
     assert plan["extensions"][0]["output"] == "pkg/_core.cpython-313t-x86_64-linux-gnu.so"
     assert tgt.build_tag(settings.extensions) == "cp313-cp313t-manylinux_2_17_x86_64"
 
@@ -167,4 +168,4 @@ def test_abi3_suffix_and_tag(tmp_path: Path) -> None:
     assert tgt.python_tag([abi3]) == "cp39-abi3"
     assert tgt.python_tag([abi3, plain]) == f"{host.interpreter_tag}-{host.abi_tag}"
     plan = make_plan(_settings(tmp_path, limited_api=(3, 9)), tgt)
-    assert "-DPy_LIMITED_API=0x03090000" in plan["extensions"][0]["flags"]
+    assert ["Py_LIMITED_API", "0x03090000"] in plan["extensions"][0]["macros"]

@@ -1,31 +1,42 @@
 //! zlig's build script. It is the same file for every project and every build:
-//! what to compile comes from the JSON plan named by -Dplan, so Zig compiles
-//! this script once and reuses the compiled build runner from its global cache.
+//! what to compile comes from the JSON plan named by -Dplan (written by
+//! zlig/plan.py), so Zig compiles this script once and reuses the compiled
+//! build runner from its global cache.
 const std = @import("std");
+
+const CSource = struct {
+    path: []const u8,
+    flags: []const []const u8,
+};
 
 const Extension = struct {
     /// Dotted module name, used as the artifact name.
     name: []const u8,
     /// Install path of the built file below --prefix.
     output: []const u8,
-    /// Absolute paths of C and C++ sources.
-    sources: []const []const u8,
+    optimize: std.builtin.OptimizeMode,
+    strip: bool,
+    /// A .zig file that is the module's root (it exports PyInit_<name>), or null.
+    root_source: ?[]const u8,
+    /// C and C++ sources (absolute paths), each with its compiler flags.
+    c_sources: []const CSource,
+    /// -D macros, for C sources and a Zig root's @cImport alike.
+    macros: []const [2][]const u8,
     include_dirs: []const []const u8,
+    /// Folders holding Python.h and pyconfig.h.
+    python_include_dirs: []const []const u8,
     /// Libraries to link by name, and the folders to find them in.
     libraries: []const []const u8,
     library_dirs: []const []const u8,
-    /// Folders holding Python.h and pyconfig.h.
-    python_include_dirs: []const []const u8,
-    /// Compiler flags (-D macros, language flags).
-    flags: []const []const u8,
+    rpaths: []const []const u8,
+    /// Object files and archives linked as they are.
+    objects: []const []const u8,
     link_libcpp: bool,
 };
 
 const Plan = struct {
     target: []const u8,
     cpu: []const u8,
-    optimize: std.builtin.OptimizeMode,
-    strip: bool,
     extensions: []const Extension,
 };
 
@@ -42,18 +53,22 @@ pub fn build(b: *std.Build) !void {
 
     for (plan.extensions) |ext| {
         const module = b.createModule(.{
+            .root_source_file = if (ext.root_source) |root| .{ .cwd_relative = root } else null,
             .target = target,
-            .optimize = plan.optimize,
+            .optimize = ext.optimize,
             .link_libc = true,
             .link_libcpp = if (ext.link_libcpp) true else null,
-            .strip = plan.strip,
+            .strip = ext.strip,
         });
         for (ext.python_include_dirs) |dir| module.addSystemIncludePath(.{ .cwd_relative = dir });
         for (ext.include_dirs) |dir| module.addIncludePath(.{ .cwd_relative = dir });
+        for (ext.macros) |macro| module.addCMacro(macro[0], macro[1]);
         for (ext.library_dirs) |dir| module.addLibraryPath(.{ .cwd_relative = dir });
         for (ext.libraries) |name| module.linkSystemLibrary(name, .{});
-        for (ext.sources) |source| {
-            module.addCSourceFile(.{ .file = .{ .cwd_relative = source }, .flags = ext.flags });
+        for (ext.rpaths) |dir| module.addRPathSpecial(dir);
+        for (ext.objects) |path| module.addObjectFile(.{ .cwd_relative = path });
+        for (ext.c_sources) |source| {
+            module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
         }
         const lib = b.addLibrary(.{ .linkage = .dynamic, .name = ext.name, .root_module = module });
         // An extension resolves the interpreter's symbols when it is loaded.

@@ -13,11 +13,12 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import zig
-from .config import Extension, Settings
+from .config import Settings
 from .errors import BuildError
+from .extension import Extension
+from .plan import make_plan, output_name
 from .target import PURE_TAG, Target, resolve
 
 _BUILD_ZIG = Path(__file__).with_name("build.zig")
@@ -32,11 +33,6 @@ class Built:
     path: Path
     #: Its path inside the wheel (and below the package's source folder).
     wheel_path: str
-
-
-def output_name(extension: Extension, target: Target) -> str:
-    """``demo/_core.cpython-311-x86_64-linux-gnu.so`` for ``demo._core``."""
-    return extension.name.replace(".", "/") + target.ext_suffix(extension)
 
 
 def build_folder(settings: Settings, target: Target) -> Path:
@@ -96,52 +92,6 @@ def compile_extensions(settings: Settings, target: Target) -> list[Built]:
             raise BuildError(f"zig build finished but did not produce {path}")
         built.append(Built(extension, path, wheel_path))
     return built
-
-
-def make_plan(settings: Settings, target: Target) -> dict[str, Any]:
-    """The JSON document build.zig reads (its ``Plan`` struct)."""
-    release = settings.optimize != "Debug"
-    return {
-        "target": target.platform.zig_target,
-        # Zig's default CPU is the build machine's own; a wheel must run on
-        # any CPU of its architecture.
-        "cpu": "baseline",
-        "optimize": settings.optimize,
-        # Release wheels carry no debug info, which also keeps absolute
-        # build paths out of the binaries.
-        "strip": release,
-        "extensions": [
-            {
-                "name": ext.name,
-                "output": output_name(ext, target),
-                "sources": [str(s) for s in ext.sources],
-                "include_dirs": [str(d) for d in ext.include_dirs],
-                "libraries": list(ext.libraries),
-                "library_dirs": [str(d) for d in ext.library_dirs],
-                "python_include_dirs": [str(d) for d in target.include_dirs(ext)],
-                "flags": _flags(ext, target, release),
-                "link_libcpp": ext.uses_cxx,
-            }
-            for ext in settings.extensions
-        ],
-    }
-
-
-def _flags(extension: Extension, target: Target, release: bool) -> list[str]:
-    # The flags CPython builds extensions with through setuptools (sysconfig
-    # CFLAGS): signed overflow wraps, and assert() is off in release builds.
-    flags = ["-fwrapv"]
-    if release:
-        flags.append("-DNDEBUG")
-    if extension.limited_api:
-        major, minor = extension.limited_api
-        flags.append(f"-DPy_LIMITED_API=0x{major:02X}{minor:02X}0000")
-    elif target.interpreter.free_threaded and target.interpreter.ext_suffix.endswith(".pyd"):
-        # Windows' pyconfig.h is shared by both builds and leaves it to the compiler.
-        flags.append("-DPy_GIL_DISABLED=1")
-    for name, value in extension.define_macros:
-        flags.append(f"-D{name}" if value is None else f"-D{name}={value}")
-    return flags
 
 
 def _make_build_dir(build_dir: Path, folder: Path) -> None:

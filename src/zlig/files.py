@@ -13,17 +13,20 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .config import SOURCE_LANGUAGES, Extension
+from .extension import SOURCE_LANGUAGES, Extension
 from .project import is_inside
 
 HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".inc", ".inl", ".ipp", ".tcc", ".def"})
 #: Files that never go into a wheel from the source tree: sources and headers of
 #: compiled code (the built extensions are added separately).
-SOURCE_SUFFIXES = frozenset({*SOURCE_LANGUAGES, *HEADER_SUFFIXES, ".zig"})
+SOURCE_SUFFIXES = frozenset({*SOURCE_LANGUAGES, *HEADER_SUFFIXES})
 #: Compiled binaries that never go into an sdist, nor from the tree into a wheel.
 BINARY_SUFFIXES = frozenset({".so", ".pyd", ".dll", ".dylib", ".o", ".obj"})
 
-_INCLUDE = re.compile(rb'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.MULTILINE)
+#: ``#include "x.h"`` in C, ``@import("x.zig")`` and ``@cInclude("x.h")`` in Zig.
+_INCLUDE = re.compile(
+    rb'^\s*#\s*include\s*[<"]([^>"]+)[>"]|@(?:import|cInclude)\("([^"]+)"\)', re.MULTILINE
+)
 
 
 def is_binary(path: Path) -> bool:
@@ -58,7 +61,7 @@ def _included_headers(sources: Iterable[Path], include_dirs: list[Path], root: P
         except OSError:
             continue
         for match in _INCLUDE.finditer(text):
-            name = match.group(1).decode("utf-8", "replace")
+            name = (match.group(1) or match.group(2)).decode("utf-8", "replace")
             for folder in (current.parent, *include_dirs):
                 candidate = (folder / name).resolve()
                 if candidate.is_file() and is_inside(candidate, root):

@@ -20,8 +20,9 @@ from typing import Any
 
 from packaging import tags
 
-from .config import TARGET_ARCHS, Extension, Settings
+from .config import TARGET_ARCHS, Settings
 from .errors import BuildError, ConfigError
+from .extension import Extension
 
 PURE_TAG = "py3-none-any"
 

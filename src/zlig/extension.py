@@ -1,0 +1,292 @@
+"""One extension module: its ``tool.zlig.extensions[i]`` table, validated.
+
+Every key except ``name`` and ``sources`` may also be given directly under
+``[tool.zlig]`` as a default for all extensions: lists (folders, macros,
+libraries, arguments) are the default's items followed by the extension's,
+single values (``c-std``, ``optimize``, ``strip``, …) are replaced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from . import validate
+from .errors import ConfigError
+from .project import Project, is_inside
+
+#: Source files zlig compiles, by suffix, and the language they are compiled as.
+SOURCE_LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".zig": "zig"}
+OPTIMIZE_MODES = ("Debug", "ReleaseSafe", "ReleaseFast", "ReleaseSmall")
+_LIMITED_API = re.compile(r"cp3(\d+)\Z")
+_C_STD = re.compile(r"(c|gnu)[0-9][0-9a-z]*\Z")
+_CXX_STD = re.compile(r"(c|gnu)\+\+[0-9][0-9a-z]*\Z")
+_LINK_ARG = re.compile(r"-l(?P<lib>.+)|-L(?P<dir>.+)|-Wl,-rpath[,=](?P<rpath>.+)")
+
+
+@dataclass(frozen=True)
+class LinkArgs:
+    """What ``extra-link-args`` asks for, in terms Zig's build API knows."""
+
+    libraries: tuple[str, ...] = ()
+    library_dirs: tuple[Path, ...] = ()
+    rpaths: tuple[str, ...] = ()
+    objects: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Extension:
+    """One compiled extension module."""
+
+    #: Full dotted import name, e.g. ``demo._core``.
+    name: str
+    #: Absolute, sorted paths of the files to compile; all inside the project.
+    sources: tuple[Path, ...]
+    #: Where it was declared, for messages: ``tool.zlig.extensions[0]``.
+    key: str
+    #: Absolute include folders, in the order given.
+    include_dirs: tuple[Path, ...] = ()
+    #: ``(NAME, value)`` pairs; a value of None defines the macro without one.
+    define_macros: tuple[tuple[str, str | None], ...] = ()
+    undef_macros: tuple[str, ...] = ()
+    #: Libraries to link, by name (``z`` for libz).
+    libraries: tuple[str, ...] = ()
+    #: Absolute folders searched for them.
+    library_dirs: tuple[Path, ...] = ()
+    extra_compile_args: tuple[str, ...] = ()
+    extra_link_args: LinkArgs = field(default_factory=LinkArgs)
+    #: Packages whose ``get_include()`` folder is added (e.g. ``numpy``).
+    include_packages: tuple[str, ...] = ()
+    c_std: str | None = None
+    cxx_std: str | None = None
+    optimize: str = "ReleaseFast"
+    #: None: strip in release modes, keep debug info in Debug.
+    strip: bool | None = None
+    #: A failed optional extension is skipped with a warning.
+    optional: bool = False
+    #: The oldest CPython of the stable ABI it is built for, e.g. ``(3, 9)``; None: not abi3.
+    limited_api: tuple[int, int] | None = None
+
+    def languages(self) -> set[str]:
+        return {SOURCE_LANGUAGES[s.suffix] for s in self.sources}
+
+    @property
+    def uses_cxx(self) -> bool:
+        return "c++" in self.languages()
+
+    @property
+    def zig_root(self) -> Path | None:
+        """The one ``.zig`` source, which is the module's root, if any."""
+        return next((s for s in self.sources if s.suffix == ".zig"), None)
+
+    @property
+    def stripped(self) -> bool:
+        return self.optimize != "Debug" if self.strip is None else self.strip
+
+
+def limited_api_version(value: str, key: str) -> tuple[int, int] | None:
+    """``cp39`` -> (3, 9); ``""`` or ``"off"`` -> None."""
+    if value in ("", "off"):
+        return None
+    match = _LIMITED_API.match(value)
+    if not match or int(match[1]) < 2:
+        raise ConfigError(
+            f"{key}: {value!r} must be a CPython version tag such as 'cp39', or 'off'"
+        )
+    return (3, int(match[1]))
+
+
+def check_optimize(value: Any, key: str) -> str:
+    if value not in OPTIMIZE_MODES:
+        raise ConfigError(f"{key}: {value!r} is not one of {', '.join(OPTIMIZE_MODES)}")
+    return str(value)
+
+
+def _std(pattern: re.Pattern[str], example: str) -> Callable[[Any, str, Path], str]:
+    def check(value: Any, key: str, root: Path) -> str:
+        if not pattern.match(validate.string(value, key)):
+            raise ConfigError(f"{key}: {value!r} is not a language standard such as {example!r}")
+        return str(value)
+
+    return check
+
+
+def _limited_api(value: Any, key: str, root: Path) -> tuple[int, int] | None:
+    if value is False:
+        return None
+    if isinstance(value, str):
+        return limited_api_version(value, key)
+    raise ConfigError(
+        f"{key} must be a string such as 'cp39' or false, not {validate.type_name(value)}"
+    )
+
+
+def _link_args(value: Any, key: str, root: Path) -> LinkArgs:
+    libs: list[str] = []
+    dirs: list[Path] = []
+    rpaths: list[str] = []
+    objects: list[Path] = []
+    for arg in validate.string_list(value, key):
+        match = _LINK_ARG.fullmatch(arg)
+        if match and match["lib"]:
+            libs.append(match["lib"])
+        elif match and match["dir"]:
+            dirs += validate.folders([match["dir"]], key, root)
+        elif match and match["rpath"]:
+            rpaths.append(match["rpath"])
+        elif arg.endswith((".a", ".o", ".so")) and (root / arg).is_file():
+            objects.append((root / arg).resolve())
+        elif arg in ("-static-libstdc++", "-static-libgcc"):
+            continue  # Zig links its C++ runtime statically anyway
+        else:
+            raise ConfigError(
+                f"{key}: {arg!r} is not supported; zlig passes -lNAME, -LDIR, "
+                "-Wl,-rpath,DIR and object or archive files to Zig's linker"
+            )
+    return LinkArgs(tuple(libs), tuple(dirs), tuple(rpaths), tuple(objects))
+
+
+def _packages(value: Any, key: str, root: Path) -> tuple[str, ...]:
+    names = validate.string_list(value, key)
+    for name in names:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise ConfigError(f"{key}: {name!r} is not an importable package name")
+    return tuple(names)
+
+
+#: The keys every extension (and [tool.zlig], as defaults) may have:
+#: key -> (Extension field, validator, whether lists are joined with the default).
+SHARED_KEYS: dict[str, tuple[str, Callable[[Any, str, Path], Any], bool]] = {
+    "include-dirs": ("include_dirs", validate.folders, True),
+    "define-macros": ("define_macros", lambda v, k, r: validate.macros(v, k), True),
+    "undef-macros": ("undef_macros", lambda v, k, r: validate.identifiers(v, k), True),
+    "libraries": ("libraries", lambda v, k, r: tuple(validate.string_list(v, k)), True),
+    "library-dirs": ("library_dirs", validate.folders, True),
+    "extra-compile-args": (
+        "extra_compile_args",
+        lambda v, k, r: tuple(validate.string_list(v, k)),
+        True,
+    ),
+    "extra-link-args": ("extra_link_args", _link_args, True),
+    "include-packages": ("include_packages", _packages, True),
+    "c-std": ("c_std", _std(_C_STD, "c11"), False),
+    "cxx-std": ("cxx_std", _std(_CXX_STD, "c++17"), False),
+    "optimize": ("optimize", lambda v, k, r: check_optimize(v, k), False),
+    "strip": ("strip", lambda v, k, r: validate.boolean(v, k), False),
+    "optional": ("optional", lambda v, k, r: validate.boolean(v, k), False),
+    "py-limited-api": ("limited_api", _limited_api, False),
+}
+EXTENSION_KEYS = ("name", "sources", *SHARED_KEYS)
+
+
+def parse_shared(table: dict[str, Any], key: str, root: Path) -> dict[str, Any]:
+    """The shared keys present in ``table``, validated, as Extension field values."""
+    return {
+        SHARED_KEYS[name][0]: SHARED_KEYS[name][1](value, f"{key}.{name}", root)
+        for name, value in table.items()
+        if name in SHARED_KEYS
+    }
+
+
+def merge(default: Extension, own: dict[str, Any]) -> Extension:
+    """Apply an extension's own values on top of the project-wide defaults."""
+    values: dict[str, Any] = {}
+    for name, _, joined in SHARED_KEYS.values():
+        if name not in own:
+            continue
+        if joined and name == "extra_link_args":
+            a, b = default.extra_link_args, own[name]
+            values[name] = LinkArgs(*(x + y for x, y in zip(vars(a).values(), vars(b).values())))
+        elif joined:
+            values[name] = getattr(default, name) + own[name]
+        else:
+            values[name] = own[name]
+    return replace(default, **values)
+
+
+def parse_extensions(
+    value: Any, root: Path, project: Project, default: Extension
+) -> tuple[Extension, ...]:
+    """``tool.zlig.extensions``; ``default`` carries the project-wide values."""
+    if not isinstance(value, list):
+        raise ConfigError(
+            f"tool.zlig.extensions must be a list of tables, not {validate.type_name(value)}"
+        )
+    extensions: list[Extension] = []
+    declared: dict[str, str] = {}
+    for index, item in enumerate(value):
+        key = f"tool.zlig.extensions[{index}]"
+        extension = _extension(item, key, root, project, default)
+        if extension.name in declared:
+            raise ConfigError(
+                f"{key}.name: {extension.name!r} is already declared by {declared[extension.name]}"
+            )
+        declared[extension.name] = key
+        extensions.append(extension)
+    return tuple(extensions)
+
+
+def _extension(item: Any, key: str, root: Path, project: Project, default: Extension) -> Extension:
+    if not isinstance(item, dict):
+        raise ConfigError(
+            f"{key} must be a table with 'name' and 'sources', not {validate.type_name(item)}"
+        )
+    validate.check_keys(item, EXTENSION_KEYS, key)
+    for required in ("name", "sources"):
+        if required not in item:
+            raise ConfigError(f"{key}: missing required key {required!r}")
+    base = replace(
+        default,
+        name=_module_name(item["name"], f"{key}.name", project),
+        sources=_sources(item["sources"], f"{key}.sources", root),
+        key=key,
+    )
+    return merge(base, parse_shared(item, key, root))
+
+
+def _module_name(value: Any, key: str, project: Project) -> str:
+    validate.string(value, key)
+    parts = value.split(".")
+    if not all(part.isidentifier() for part in parts):
+        raise ConfigError(f"{key}: {value!r} is not a dotted Python module name")
+    if not project.is_package or len(parts) < 2 or parts[0] != project.module:
+        where = f"the package {project.module!r}" if project.is_package else "a package"
+        raise ConfigError(
+            f"{key}: {value!r} must be a module inside {where}, e.g. '{project.module}._core'"
+        )
+    return str(value)
+
+
+def _sources(value: Any, key: str, root: Path) -> tuple[Path, ...]:
+    patterns = validate.string_list(value, key)
+    if not patterns:
+        raise ConfigError(f"{key} must name at least one source file")
+    found: set[Path] = set()
+    for pattern in patterns:
+        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+            raise ConfigError(
+                f"{key}: {pattern!r} must be relative to the project root and stay inside it"
+            )
+        matches = sorted(p for p in root.glob(pattern) if p.is_file())
+        if not matches:
+            raise ConfigError(f"{key}: {pattern!r} matches no file")
+        for path in matches:
+            rel = validate.relative(path, root)
+            if not is_inside(path.resolve(), root):
+                raise ConfigError(f"{key}: {rel} resolves to a path outside the project")
+            if path.suffix not in SOURCE_LANGUAGES:
+                raise ConfigError(
+                    f"{key}: {rel} is not a source file zlig compiles "
+                    f"({', '.join(SOURCE_LANGUAGES)}); headers are found through include-dirs"
+                )
+            found.add(path)
+    zig_roots = [p for p in found if p.suffix == ".zig"]
+    if len(zig_roots) > 1:
+        names = ", ".join(validate.relative(p, root) for p in sorted(zig_roots))
+        raise ConfigError(
+            f"{key}: only one .zig file may be listed, the module's root ({names}); "
+            "it imports the others"
+        )
+    return tuple(sorted(found))

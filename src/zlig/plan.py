@@ -1,0 +1,104 @@
+"""The build plan: the JSON document the fixed ``build.zig`` reads.
+
+Everything project-specific is decided here, in Python, so that build.zig
+stays the same file for every build (and Zig compiles it only once).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import BuildError
+from .extension import SOURCE_LANGUAGES, Extension
+from .target import Target
+
+
+def output_name(extension: Extension, target: Target) -> str:
+    """``demo/_core.cpython-311-x86_64-linux-gnu.so`` for ``demo._core``."""
+    return extension.name.replace(".", "/") + target.ext_suffix(extension)
+
+
+def make_plan(settings: Settings, target: Target) -> dict[str, Any]:
+    """The plan for all extensions (build.zig's ``Plan`` struct)."""
+    return {
+        "target": target.platform.zig_target,
+        # Zig's default CPU is the build machine's own; a wheel must run on
+        # any CPU of its architecture.
+        "cpu": "baseline",
+        "extensions": [_extension_plan(ext, target) for ext in settings.extensions],
+    }
+
+
+def _extension_plan(ext: Extension, target: Target) -> dict[str, Any]:
+    include_dirs = [*ext.include_dirs, *(_package_include(p, ext) for p in ext.include_packages)]
+    flags = _flags(ext, target)
+    link = ext.extra_link_args
+    return {
+        "name": ext.name,
+        "output": output_name(ext, target),
+        "optimize": ext.optimize,
+        # Release wheels carry no debug info, which also keeps absolute
+        # build paths out of the binaries.
+        "strip": ext.stripped,
+        "root_source": str(ext.zig_root) if ext.zig_root else None,
+        "c_sources": [
+            {"path": str(s), "flags": flags + _language_flags(ext, s)}
+            for s in ext.sources
+            if s.suffix != ".zig"
+        ],
+        "macros": _macros(ext, target),
+        "include_dirs": [str(d) for d in include_dirs],
+        "python_include_dirs": [str(d) for d in target.include_dirs(ext)],
+        "libraries": [*ext.libraries, *link.libraries],
+        "library_dirs": [str(d) for d in (*ext.library_dirs, *link.library_dirs)],
+        "rpaths": list(link.rpaths),
+        "objects": [str(o) for o in link.objects],
+        "link_libcpp": ext.uses_cxx,
+    }
+
+
+def _macros(ext: Extension, target: Target) -> list[list[str]]:
+    """``-D`` macros, given to C sources and to a Zig root's ``@cImport`` alike."""
+    macros: list[tuple[str, str | None]] = []
+    if ext.optimize != "Debug":
+        macros.append(("NDEBUG", None))  # assert() off, as in CPython's CFLAGS
+    if ext.limited_api:
+        major, minor = ext.limited_api
+        macros.append(("Py_LIMITED_API", f"0x{major:02X}{minor:02X}0000"))
+    elif target.interpreter.free_threaded and target.interpreter.ext_suffix.endswith(".pyd"):
+        # Windows' pyconfig.h is shared by both builds and leaves it to the compiler.
+        macros.append(("Py_GIL_DISABLED", "1"))
+    macros += ext.define_macros
+    return [[name, "1" if value is None else value] for name, value in macros]
+
+
+def _flags(ext: Extension, target: Target) -> list[str]:
+    # Signed overflow wraps, as in CPython's own CFLAGS (setuptools passes them).
+    flags = ["-fwrapv"]
+    flags += [f"-U{name}" for name in ext.undef_macros]
+    flags += ext.extra_compile_args
+    return flags
+
+
+def _language_flags(ext: Extension, source: Path) -> list[str]:
+    std = ext.cxx_std if SOURCE_LANGUAGES[source.suffix] == "c++" else ext.c_std
+    return [f"-std={std}"] if std else []
+
+
+def _package_include(name: str, ext: Extension) -> Path:
+    """``numpy.get_include()`` for ``include-packages = ["numpy"]``."""
+    key = f"{ext.key}.include-packages"
+    try:
+        module = importlib.import_module(name)
+    except ImportError as e:
+        raise BuildError(
+            f"{key}: cannot import {name!r} ({e}); zlig asks the frontend to install it, "
+            "so without build isolation install it yourself"
+        ) from None
+    get_include = getattr(module, "get_include", None)
+    if not callable(get_include):
+        raise BuildError(f"{key}: {name!r} has no get_include() to find its headers")
+    return Path(get_include())
