@@ -53,8 +53,10 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) 
     settings = _settings(config_settings)
     with flit_errors():
         requires: list[str] = flit_buildapi.get_requires_for_build_wheel()
-    # Zig is only downloaded for projects that have something to compile.
-    return requires + ([ZIG_REQUIREMENT] if settings.extensions else [])
+    # Zig is only downloaded for projects that have something to compile;
+    # include-packages (e.g. numpy) provide headers at build time.
+    packages = {p for ext in settings.extensions for p in ext.include_packages}
+    return requires + ([ZIG_REQUIREMENT] if settings.extensions else []) + sorted(packages)
 
 
 @_hook

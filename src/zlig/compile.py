@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +58,9 @@ def build_extensions(settings: Settings) -> tuple[str, list[Built]]:
         floor = manylinux.floor_policy(plat.manylinux, "manylinux")
         policy = manylinux.audit([(b.extension.name, b.path) for b in built], floor, plat.arch)
         platform_tag = policy.tags(plat.arch)
-    return f"{target.python_tag(settings.extensions)}-{platform_tag}", built
+    if not built:
+        return PURE_TAG, built  # every extension was optional and failed
+    return f"{target.python_tag([b.extension for b in built])}-{platform_tag}", built
 
 
 def compile_extensions(settings: Settings, target: Target) -> list[Built]:
@@ -69,29 +72,28 @@ def compile_extensions(settings: Settings, target: Target) -> list[Built]:
     plan = make_plan(settings, target)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     out = folder / "out"
-    zig.run(
-        [
-            str(zig_exe),
-            "build",
-            "-Dplan=plan.json",
-            "--prefix",
-            str(out),
-            "--color",
-            "off",
-            "--summary",
-            "none",
-        ],
-        cwd=folder,
-        relative_to=settings.root,
-    )
-    built = []
-    for extension in settings.extensions:
-        wheel_path = output_name(extension, target)
-        path = out / wheel_path
-        if not path.is_file():
-            raise BuildError(f"zig build finished but did not produce {path}")
-        built.append(Built(extension, path, wheel_path))
-    return built
+    outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}
+    # Zig re-installs unchanged outputs from its cache in no time; removing
+    # them first means that what is there afterwards was built by this run.
+    for path in outputs.values():
+        path.unlink(missing_ok=True)
+    args = [str(zig_exe), "build", "-Dplan=plan.json", "--prefix", str(out)]
+    try:
+        zig.run([*args, "--color", "off", "--summary", "none"], folder, settings.root)
+    except BuildError as error:
+        failed = [ext for ext, path in outputs.items() if not path.is_file()]
+        if not failed or not all(ext.optional for ext in failed):
+            raise
+        for ext in failed:
+            print(
+                f"zlig: warning: skipping optional extension {ext.name}: {error.message}",
+                file=sys.stderr,
+            )
+    return [
+        Built(ext, path, output_name(ext, target))
+        for ext, path in outputs.items()
+        if path.is_file() or not ext.optional
+    ]
 
 
 def _make_build_dir(build_dir: Path, folder: Path) -> None:

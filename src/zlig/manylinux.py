@@ -124,16 +124,23 @@ def read_elf(path: Path) -> ElfInfo:
     return ElfInfo(_MACHINES[machine], tuple(needed), tuple(versions), frozenset(undefined))
 
 
+def _is_loader(lib: str) -> bool:
+    """The dynamic loader is part of glibc and always there; auditwheel skips it too."""
+    return lib.startswith("ld-linux") or lib in ("ld64.so.1", "ld64.so.2")
+
+
 def violations(info: ElfInfo, policy: Policy) -> list[str]:
     """Why a file does not satisfy a policy, with the way out (empty if it does)."""
     off = "or set tool.zlig.manylinux = 'off' for a wheel for this machine only"
     problems = [
         f"needs {lib}, which {policy.name} does not allow; link it statically, {off}"
         for lib in info.needed
-        if lib not in policy.libraries
+        if lib not in policy.libraries and not _is_loader(lib)
     ]
     allowed = policy.symbol_versions.get(info.arch, {})
     for lib, version in info.versions:
+        if _is_loader(lib):
+            continue
         namespace, _, number = version.partition("_")
         if number and not re.fullmatch(r"[0-9.]+", number):
             continue  # e.g. GLIBC_PRIVATE is not a version requirement of the policy

@@ -1,0 +1,3 @@
+from ._core import divide, rtti, total
+
+__all__ = ["divide", "rtti", "total"]

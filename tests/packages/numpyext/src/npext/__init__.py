@@ -1,0 +1,3 @@
+from ._core import sum_squares
+
+__all__ = ["sum_squares"]

@@ -1,0 +1,2 @@
+#include <Python.h>
+#include "not_installed_anywhere.h"

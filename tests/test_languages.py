@@ -1,0 +1,122 @@
+"""C++, Zig roots, optional extensions, header tracking and header-providing packages."""
+
+from __future__ import annotations
+
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+from zlig import manylinux
+
+from .conftest import check, hook_value, offline_env, run_hook, wheel_members
+
+VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
+SUFFIX = f".cpython-{VERSION}-x86_64-linux-gnu.so"
+
+
+def build(path: Path, settings: str = "") -> Path:
+    return path / "dist" / str(hook_value(run_hook(path, f"build_wheel('dist', {{{settings}}})")))
+
+
+def run_from_wheel(wheel: Path, code: str, tmp_path: Path) -> str:
+    """Run ``code`` with the wheel's content first on sys.path."""
+    site = tmp_path / f"site-{wheel.stem}"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    return check([sys.executable, "-c", code], cwd=site).stdout
+
+
+def test_cxx_and_c_in_one_extension(project, make_venv, wheelhouse) -> None:
+    wheel = build(project("cxx"))
+    assert (
+        wheel.name
+        == f"cxxpkg-1.0-cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    )
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extract(f"cxxpkg/_core{SUFFIX}", wheel.parent)
+    # Zig's libc++ is linked in: no libstdc++ from the system.
+    needed = manylinux.read_elf(wheel.parent / "cxxpkg" / f"_core{SUFFIX}").needed
+    assert not any("stdc++" in lib or "c++" in lib for lib in needed), needed
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
+    code = (
+        "import cxxpkg\n"
+        "print(cxxpkg.divide(7, 2), cxxpkg.rtti(), cxxpkg.total([1, 2, 3]))\n"
+        "try:\n    cxxpkg.divide(1, 0)\nexcept ZeroDivisionError as e:\n    print(e)\n"
+    )
+    out = check([python, "-c", code], cwd="/").stdout
+    assert out == "3 (True, 'N12_GLOBAL__N_17DerivedE') 60\ncannot divide by zero\n"
+
+
+def test_zig_extension_example(project, make_venv, wheelhouse) -> None:
+    path = project("zigdemo")
+    wheel = build(path)
+    assert wheel_members(wheel) == {
+        "zigdemo/__init__.py",
+        f"zigdemo/_core{SUFFIX}",
+        "zigdemo-1.0.0.dist-info/WHEEL",
+        "zigdemo-1.0.0.dist-info/METADATA",
+        "zigdemo-1.0.0.dist-info/RECORD",
+    }
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
+    out = check([python, "-c", "import zigdemo as z; print(z.add(2, 3), z.fib(50), z.triple(14))"])
+    assert out.stdout == "5 12586269025 42\n"
+    hook_value(run_hook(path, "build_sdist('dist')"))
+    with tarfile.open(path / "dist" / "zigdemo-1.0.0.tar.gz") as tf:
+        assert {"zigdemo-1.0.0/src/zigdemo/core.zig", "zigdemo-1.0.0/src/zigdemo/helper.c"} <= set(
+            tf.getnames()
+        )
+
+
+def test_optional_extension_that_fails_is_skipped(project, tmp_path) -> None:
+    path = project("optional")
+    result = run_hook(path, "build_wheel('dist')")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "zlig: warning: skipping optional extension optpkg._speedups: "
+        "src/optpkg/speedups.c:2:10: 'not_installed_anywhere.h' file not found"
+    )
+    wheel = path / "dist" / str(hook_value(result))
+    assert f"optpkg/_core{SUFFIX}" in wheel_members(wheel)
+    assert not any("_speedups" in n for n in wheel_members(wheel))
+    assert run_from_wheel(wheel, "import optpkg; print(optpkg.fast)", tmp_path) == "None\n"
+    # A required extension that fails still fails the build.
+    text = (path / "pyproject.toml").read_text().replace("optional = true", "optional = false")
+    (path / "pyproject.toml").write_text(text)
+    result = run_hook(path, "build_wheel('dist')")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "zlig: error: src/optpkg/speedups.c:2:10: 'not_installed_anywhere.h' file not found"
+    )
+
+
+def test_changing_a_header_rebuilds(project, tmp_path) -> None:
+    path = project("nested")
+    code = "import spam.sub as s; print(s.twice_b(5))"
+    assert run_from_wheel(build(path), code, tmp_path / "1") == "11\n"
+    header = path / "csrc" / "b" / "util.h"
+    header.write_text(header.read_text().replace("SPAM_OFFSET 1", "SPAM_OFFSET 5"))
+    assert run_from_wheel(build(path), code, tmp_path / "2") == "15\n"
+
+
+def test_numpy_headers_from_include_packages(project, tmp_path) -> None:
+    path = project("numpyext")
+    requires = hook_value(run_hook(path, "get_requires_for_build_wheel()"))
+    assert requires == ["ziglang==0.16.0", "numpy"]
+    wheel = build(path)
+    code = "import npext, numpy as np; print(npext.sum_squares(np.arange(4.0)))"
+    assert run_from_wheel(wheel, code, tmp_path) == "14.0\n"
+
+
+def test_numpy_missing_is_a_clear_error(project, make_venv, wheelhouse) -> None:
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", "zlig", "ziglang"], env=offline_env(wheelhouse))
+    result = run_hook(project("numpyext"), "build_wheel('dist')", python=python)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "zlig: error: tool.zlig.extensions[0].include-packages: cannot import 'numpy' "
+        "(No module named 'numpy'); zlig asks the frontend to install it, so without build "
+        "isolation install it yourself"
+    )
