@@ -76,13 +76,13 @@ ERRORS = [
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'other._core'\nsources = ['src/demo/*.c']\n",
-        "tool.zlig.extensions[0].name: 'other._core' must be a module inside the package 'demo', "
-        "e.g. 'demo._core'",
+        "tool.zlig.extensions[0].name: 'other._core' must be a module inside the package 'demo' "
+        "(e.g. 'demo._core') or a top-level module",
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'demo'\nsources = ['src/demo/*.c']\n",
-        "tool.zlig.extensions[0].name: 'demo' must be a module inside the package 'demo', "
-        "e.g. 'demo._core'",
+        "tool.zlig.extensions[0].name: 'demo' must be a module inside the package 'demo' "
+        "(e.g. 'demo._core') or a top-level module",
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = 'src/demo/_core.c'\n",
@@ -288,8 +288,8 @@ def test_extension_needs_a_package(project) -> None:
     with pytest.raises(ConfigError) as info:
         config.load(path)
     assert str(info.value) == (
-        "tool.zlig.extensions[0].name: 'purepkg._fast' must be a module inside a package, "
-        "e.g. 'purepkg._core'"
+        "tool.zlig.extensions[0].name: 'purepkg._fast' must be a top-level module other than "
+        "'purepkg', e.g. '_purepkg'"
     )
 
 

@@ -216,6 +216,10 @@ def parse_extensions(
         )
     extensions: list[Extension] = []
     declared: dict[str, str] = {}
+    if not project.exists and not any(
+        isinstance(item, dict) and item.get("name") == project.module for item in value
+    ):
+        raise ConfigError(f"flit-core: No file/folder found for module {project.module}")
     for index, item in enumerate(value):
         key = f"tool.zlig.extensions[{index}]"
         extension = _extension(item, key, root, project, default)
@@ -251,10 +255,19 @@ def _module_name(value: Any, key: str, project: Project) -> str:
     parts = value.split(".")
     if not all(part.isidentifier() for part in parts):
         raise ConfigError(f"{key}: {value!r} is not a dotted Python module name")
-    if not project.is_package or len(parts) < 2 or parts[0] != project.module:
-        where = f"the package {project.module!r}" if project.is_package else "a package"
+    inside = project.is_package and value.startswith(project.module + ".")
+    # A top-level extension: beside a top-level module (_fast next to
+    # fast.py), or the distribution's whole import name (no Python module).
+    top_level = len(parts) == 1 and (value != project.module or not project.exists)
+    if not (inside or top_level):
+        if project.is_package:
+            raise ConfigError(
+                f"{key}: {value!r} must be a module inside the package {project.module!r} "
+                f"(e.g. '{project.module}._core') or a top-level module"
+            )
         raise ConfigError(
-            f"{key}: {value!r} must be a module inside {where}, e.g. '{project.module}._core'"
+            f"{key}: {value!r} must be a top-level module other than {project.module!r}, "
+            f"e.g. '_{project.module}'"
         )
     return str(value)
 

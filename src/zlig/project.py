@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flit_core import common as flit_common
 from flit_core import config as flit_config
@@ -28,6 +29,8 @@ class Project:
     is_package: bool
     #: The folder the top-level module is in: the root or ``root/src``.
     source_dir: Path
+    #: False when no Python module of that name exists (it may be an extension).
+    exists: bool = True
 
     def module_path(self, dotted: str) -> Path:
         """Where a module of this project lives in the source tree, without suffix."""
@@ -49,15 +52,47 @@ def flit_errors() -> Iterator[None]:
         raise
 
 
+class ExtensionModule:
+    """Stands in for flit-core's Module when the distribution's import name is
+    itself an extension module: there is no Python file for flit to find."""
+
+    is_package = False
+    in_namespace_package = False
+    # flit-core insists that a module's file is in the sdist unless the
+    # module is a stub package; here that file is the built extension.
+    is_stub_pkg = True
+    version_files: list[Path] = []
+
+    def __init__(self, name: str, directory: Path) -> None:
+        self.name = name
+        self.prefix = "src" if (directory / "src").is_dir() else ""
+        self.source_dir = directory / self.prefix
+        self.path = self.source_dir / name
+
+    def iter_files(self) -> Iterator[str]:
+        return iter(())
+
+
+def flit_module(name: str, root: Path) -> Any:
+    """flit-core's Module, or an ExtensionModule if there is no such Python module."""
+    try:
+        return flit_common.Module(name, root)
+    except ValueError as e:
+        if str(e).startswith("No file/folder found"):
+            return ExtensionModule(name, root)
+        raise
+
+
 def read_project(root: Path) -> Project:
     with flit_errors():
         info = flit_config.read_flit_config(root / "pyproject.toml")
-        module = flit_common.Module(info.module, root)
+        module = flit_module(info.module, root)
     return Project(
         root=root,
         module=info.module,
         is_package=module.is_package,
         source_dir=Path(module.source_dir).resolve(),
+        exists=not isinstance(module, ExtensionModule),
     )
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from flit_core import common as flit_common
+from flit_core import config as flit_config
 from flit_core import sdist as flit_sdist
 
 from .config import Settings
 from .files import is_binary, sdist_inputs
-from .project import flit_errors, is_inside
+from .project import flit_errors, flit_module, is_inside
 
 
 class _SdistBuilder(flit_sdist.SdistBuilder):  # type: ignore[misc]
@@ -33,11 +35,30 @@ class _SdistBuilder(flit_sdist.SdistBuilder):  # type: ignore[misc]
         )
 
 
+def _make_builder(settings: Settings) -> _SdistBuilder:
+    # flit-core's SdistBuilder.from_ini_path, with zlig's module lookup.
+    ini_path = settings.root / "pyproject.toml"
+    info = flit_config.read_flit_config(ini_path)
+    module = flit_module(info.module, settings.root)
+    builder = _SdistBuilder(
+        module,
+        flit_common.make_metadata(module, info),
+        settings.root,
+        info.reqs_by_extra,
+        info.entrypoints,
+        [ini_path.name, *map(os.path.normpath, info.referenced_files)],
+        info.data_directory,
+        info.sdist_include_patterns,
+        info.sdist_exclude_patterns,
+    )
+    builder.settings = settings
+    return builder
+
+
 def make_sdist(settings: Settings, sdist_directory: Path) -> str:
     """Pack the sdist into ``sdist_directory`` and return its file name."""
     with flit_errors():
-        builder = _SdistBuilder.from_ini_path(settings.root / "pyproject.toml")
-        builder.settings = settings
+        builder = _make_builder(settings)
         # flit-core writes the archive in place; build it under a temporary
         # folder and move it, so the output folder never holds a partial one.
         temp = sdist_directory / f".zlig-sdist-{os.getpid()}"

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import IO
 
 from flit_core import common as flit_common
+from flit_core import config as flit_config
 from flit_core import wheel as flit_wheel
 from packaging.tags import parse_tag
 
 from . import __version__
 from .compile import Built
 from .files import is_binary, is_compiled_source
-from .project import flit_errors
+from .project import flit_errors, flit_module
 from .target import PURE_TAG
 
 
@@ -96,7 +97,11 @@ def make_wheel(
 
 
 def _make_builder(root: Path, fp: IO[bytes], tag: str, built: Sequence[Built]) -> _WheelBuilder:
-    builder: _WheelBuilder = _WheelBuilder.from_ini_path(root / "pyproject.toml", fp)
+    # flit-core's WheelBuilder.from_ini_path, with zlig's module lookup.
+    info = flit_config.read_flit_config(root / "pyproject.toml")
+    module = flit_module(info.module, root)
+    metadata = flit_common.make_metadata(module, info)
+    builder = _WheelBuilder(root, module, metadata, info.entrypoints, fp, info.data_directory)
     builder.tag = tag
     builder.built = built
     return builder

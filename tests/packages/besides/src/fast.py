@@ -1,0 +1,5 @@
+"""The public face of the _fast extension."""
+
+from _fast import double
+
+__all__ = ["double"]

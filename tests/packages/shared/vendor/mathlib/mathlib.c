@@ -1,0 +1,2 @@
+#include "mathlib.h"
+long mathlib_cube(long x) { return x * x * x; }

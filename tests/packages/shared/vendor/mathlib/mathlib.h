@@ -1,0 +1,1 @@
+long mathlib_cube(long x);
