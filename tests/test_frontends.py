@@ -26,11 +26,33 @@ def test_python_m_build_sdist_then_wheel(project, make_venv, wheelhouse, tmp_pat
     plat = "manylinux_2_17_x86_64.manylinux2014_x86_64"
     wheel = out / f"spam-2.0-cp{version}-cp{version}-{plat}.whl"
     assert {p.name for p in out.iterdir()} == {"spam-2.0.tar.gz", wheel.name}
-    assert not any(n.endswith((".c", ".h")) for n in wheel_members(wheel))
+    suffix = f".cpython-{version}-x86_64-linux-gnu.so"
+    assert wheel_members(wheel) == {
+        "spam/__init__.py",
+        "spam/sub/__init__.py",
+        f"spam/sub/_core{suffix}",
+        f"spam/_tiny{suffix}",
+        "spam-2.0.dist-info/licenses/LICENSE",
+        "spam-2.0.dist-info/WHEEL",
+        "spam-2.0.dist-info/METADATA",
+        "spam-2.0.dist-info/RECORD",
+    }
     with tarfile.open(out / "spam-2.0.tar.gz") as tf:
-        names = tf.getnames()
-    assert "spam-2.0/include/spam.h" in names
-    assert not any(n.endswith(".so") or "/build/" in n for n in names)
+        names = {n.removeprefix("spam-2.0/") for n in tf.getnames()}
+    assert names == {
+        "LICENSE",
+        "README.md",
+        "PKG-INFO",
+        "pyproject.toml",
+        "csrc/module.c",
+        "csrc/a/util.c",
+        "csrc/b/util.c",
+        "csrc/b/util.h",
+        "include/spam.h",
+        "src/spam/__init__.py",
+        "src/spam/sub/__init__.py",
+        "src/spam/tiny.c",
+    }
 
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
@@ -48,6 +70,16 @@ def test_pip_install_on_other_pythons(project, make_venv, wheelhouse, version: s
     tag = version.replace(".", "")
     assert out.stdout.startswith("42 ")
     assert out.stdout.rstrip().endswith(f"/demo/_core.cpython-{tag}-x86_64-linux-gnu.so")
+
+
+def test_extension_only_distribution_through_pip(project, make_venv, wheelhouse) -> None:
+    # The import name is the extension itself: no Python module for flit-core.
+    python = make_venv()
+    result = run([python, "-m", "pip", "install", project("toplevel")], env=offline_env(wheelhouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert check([python, "-c", "import fastmod; print(fastmod.hello())"], cwd="/").stdout == (
+        "fast\n"
+    )
 
 
 def test_pure_project_builds_without_zig(project, wheelhouse_without_zig, tmp_path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from zlig import manylinux
 
 from .conftest import check, hook_value, offline_env, run_hook, wheel_members
+from .test_manylinux import auditwheel_tag
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
 SUFFIX = f".cpython-{VERSION}-x86_64-linux-gnu.so"
@@ -38,6 +39,7 @@ def test_cxx_and_c_in_one_extension(project, make_venv, wheelhouse) -> None:
     # Zig's libc++ is linked in: no libstdc++ from the system.
     needed = manylinux.read_elf(wheel.parent / "cxxpkg" / f"_core{SUFFIX}").needed
     assert not any("stdc++" in lib or "c++" in lib for lib in needed), needed
+    assert auditwheel_tag(wheel) == "manylinux_2_17_x86_64"
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
     code = (
@@ -59,6 +61,7 @@ def test_zig_extension_example(project, make_venv, wheelhouse) -> None:
         "zigdemo-1.0.0.dist-info/METADATA",
         "zigdemo-1.0.0.dist-info/RECORD",
     }
+    assert auditwheel_tag(wheel) == "manylinux_2_5_x86_64"
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
     out = check([python, "-c", "import zigdemo as z; print(z.add(2, 3), z.fib(50), z.triple(14))"])

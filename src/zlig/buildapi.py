@@ -19,7 +19,7 @@ from .compile import build_extensions, copy_inplace
 from .errors import ZligError
 from .project import flit_errors
 from .sdist import make_sdist
-from .wheel import make_wheel, wheel_file_text
+from .wheel import make_wheel, write_metadata_dir
 from .zig import ZIG_REQUIREMENT
 
 ConfigSettings = Mapping[str, Any]
@@ -51,11 +51,10 @@ def _settings(config_settings: ConfigSettings | None) -> config.Settings:
 @_hook
 def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) -> list[str]:
     settings = _settings(config_settings)
-    with flit_errors():
-        requires: list[str] = flit_buildapi.get_requires_for_build_wheel()
+    requires = _flit_requires(settings)
     # Zig is only downloaded for projects that have something to compile;
     # include-packages (e.g. numpy) provide headers at build time.
-    packages = {p for ext in settings.extensions for p in ext.include_packages}
+    packages = {p.split(".")[0] for ext in settings.extensions for p in ext.include_packages}
     return requires + ([ZIG_REQUIREMENT] if settings.extensions else []) + sorted(packages)
 
 
@@ -66,9 +65,16 @@ def get_requires_for_build_editable(config_settings: ConfigSettings | None = Non
 
 @_hook
 def get_requires_for_build_sdist(config_settings: ConfigSettings | None = None) -> list[str]:
-    _settings(config_settings)
+    return _flit_requires(_settings(config_settings))
+
+
+def _flit_requires(settings: config.Settings) -> list[str]:
+    """flit-core's: the runtime dependencies, when it must import the module for
+    its version. A distribution that is only an extension has no module to read."""
+    if not settings.project.exists:
+        return []
     with flit_errors():
-        requires: list[str] = flit_buildapi.get_requires_for_build_sdist()
+        requires: list[str] = flit_buildapi.get_requires_for_build_wheel()
     return requires
 
 
@@ -80,12 +86,7 @@ def prepare_metadata_for_build_wheel(
     # The tag depends on what the audit finds in the built files, so build
     # them now; build_wheel then finds everything in Zig's cache.
     tag, _ = build_extensions(settings)
-    with flit_errors():
-        name: str = flit_buildapi.prepare_metadata_for_build_wheel(metadata_directory)
-    # flit-core writes a pure WHEEL file; the wheel gets the real tag.
-    wheel_file = Path(metadata_directory, name, "WHEEL")
-    wheel_file.write_text(wheel_file_text(tag), encoding="utf-8")
-    return name
+    return write_metadata_dir(settings.root, Path(metadata_directory), tag)
 
 
 @_hook
@@ -103,7 +104,7 @@ def build_wheel(
 ) -> str:
     settings = _settings(config_settings)
     tag, built = build_extensions(settings)
-    return make_wheel(settings.root, Path(wheel_directory), tag, built)
+    return make_wheel(settings, Path(wheel_directory), tag, built)
 
 
 @_hook
@@ -117,7 +118,7 @@ def build_editable(
     # The editable wheel points Python at the source tree, so the extensions
     # are placed there, next to their sources.
     copy_inplace(built, settings.project.source_dir)
-    return make_wheel(settings.root, Path(wheel_directory), tag, editable=True)
+    return make_wheel(settings, Path(wheel_directory), tag, editable=True)
 
 
 @_hook

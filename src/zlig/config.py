@@ -24,7 +24,7 @@ from .extension import (
     parse_extensions,
     parse_shared,
 )
-from .project import Project, read_project
+from .project import Project, is_inside, read_project
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,9 +35,9 @@ else:  # pragma: no cover - exercised on 3.9 and 3.10
 TARGET_ARCHS = {
     "x86_64-linux-gnu": "x86_64",
     "aarch64-linux-gnu": "aarch64",
-    "x86-linux-gnu": "i686",
+    # 64-bit little-endian only: abi3 extensions are compiled with the build
+    # machine's pyconfig.h, which must agree on long size and byte order.
     "powerpc64le-linux-gnu": "ppc64le",
-    "s390x-linux-gnu": "s390x",
     "riscv64-linux-gnu": "riscv64",
 }
 
@@ -64,7 +64,8 @@ def _check_manylinux(value: str, key: str) -> str:
     if value != "off":
         from .manylinux import floor_policy  # pyelftools only when it is used
 
-        floor_policy(value, key)
+        # "manylinux2014" and "manylinux_2_17" mean "2_17".
+        return floor_policy(value, key).name.removeprefix("manylinux_")
     return value
 
 
@@ -175,15 +176,34 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         optimize=options["optimize"],
         limited_api=limited_api_version(options["py-limited-api"], "py-limited-api"),
     )
+    extensions = parse_extensions(tool.get("extensions", []), root, project, default)
     return Settings(
         project=project,
-        extensions=parse_extensions(tool.get("extensions", []), root, project, default),
-        build_dir=root / options["build-dir"],
+        extensions=extensions,
+        build_dir=_build_dir(root / options["build-dir"], project, extensions),
         manylinux=options["manylinux"],
         target=options["target"],
         target_include_dir=options["target-include-dir"],
         target_ext_suffix=options["target-ext-suffix"],
     )
+
+
+def _build_dir(path: Path, project: Project, extensions: tuple[Extension, ...]) -> Path:
+    """The build folder may hold neither the package nor any source, nor be in them."""
+    path = path.resolve()
+    module = project.module_path(project.module)
+    sources = [s for e in extensions for s in e.sources]
+    if (
+        path == project.root
+        or is_inside(module, path)
+        or is_inside(path, module)
+        or any(is_inside(s, path) for s in sources)
+    ):
+        raise ConfigError(
+            f"build-dir: {validate.relative(path, project.root)!r} would hold or sit inside the "
+            "project's package or sources; choose a folder of its own, e.g. 'build/zlig'"
+        )
+    return path
 
 
 def read_pyproject(root: Path) -> dict[str, Any]:

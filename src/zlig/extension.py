@@ -282,7 +282,10 @@ def _sources(value: Any, key: str, root: Path) -> tuple[Path, ...]:
             raise ConfigError(
                 f"{key}: {pattern!r} must be relative to the project root and stay inside it"
             )
-        matches = sorted(p for p in root.glob(pattern) if p.is_file())
+        try:
+            matches = sorted(p for p in root.glob(pattern) if p.is_file())
+        except (ValueError, IndexError, OSError, NotImplementedError):
+            raise ConfigError(f"{key}: {pattern!r} is not a usable file pattern") from None
         if not matches:
             raise ConfigError(f"{key}: {pattern!r} matches no file")
         for path in matches:

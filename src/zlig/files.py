@@ -10,17 +10,14 @@ folders whole).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .extension import SOURCE_LANGUAGES, Extension
+from .extension import Extension
 from .project import is_inside
 
 HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".inc", ".inl", ".ipp", ".tcc", ".def"})
-#: Files that never go into a wheel from the source tree: sources and headers of
-#: compiled code (the built extensions are added separately).
-SOURCE_SUFFIXES = frozenset({*SOURCE_LANGUAGES, *HEADER_SUFFIXES})
-#: Compiled binaries that never go into an sdist, nor from the tree into a wheel.
+#: Compiled binaries, which never go into an sdist.
 BINARY_SUFFIXES = frozenset({".so", ".pyd", ".dll", ".dylib", ".o", ".obj"})
 
 #: ``#include "x.h"`` in C, ``@import("x.zig")`` and ``@cInclude("x.h")`` in Zig.
@@ -33,8 +30,19 @@ def is_binary(path: Path) -> bool:
     return path.suffix in BINARY_SUFFIXES
 
 
-def is_compiled_source(path: Path) -> bool:
-    return path.suffix in SOURCE_SUFFIXES
+def wheel_skips(extensions: Sequence[Extension], root: Path, source_dir: Path) -> set[Path]:
+    """Files of the package folder that stay out of the wheel.
+
+    The extensions' sources and the headers they include, object files, and
+    extensions built in place earlier (the fresh ones are added separately).
+    Other headers and shared libraries are kept: a package may ship them.
+    """
+    skips = {p.resolve() for p in sdist_inputs(extensions, root)}
+    for ext in extensions:
+        stem = source_dir / ext.name.replace(".", "/")
+        skips.update(p.resolve() for p in stem.parent.glob(f"{stem.name}.*") if is_binary(p))
+    skips.update(p.resolve() for p in source_dir.rglob("*") if p.suffix in (".o", ".obj"))
+    return skips
 
 
 def sdist_inputs(extensions: Iterable[Extension], root: Path) -> set[Path]:

@@ -87,6 +87,11 @@ def read_project(root: Path) -> Project:
     with flit_errors():
         info = flit_config.read_flit_config(root / "pyproject.toml")
         module = flit_module(info.module, root)
+    if isinstance(module, ExtensionModule) and info.dynamic_metadata:
+        raise ConfigError(
+            f"project.dynamic: {', '.join(sorted(info.dynamic_metadata))} cannot be read from "
+            f"{info.module!r}, which is an extension module; give them in [project]"
+        )
     return Project(
         root=root,
         module=info.module,

@@ -200,6 +200,7 @@ def make_platform(settings: Settings, host_tag: str, host_ext_suffix: str) -> Pl
         if "musl" in host_ext_suffix:
             return Platform(arch, f"{_ZIG_ARCH[arch]}-linux-musl", plain, None, cross=False)
     if manylinux:
+        _check_floor_covers(manylinux, arch)
         glibc = manylinux.replace("_", ".")
     elif cross:
         glibc = ""  # Zig's default for the target
@@ -207,6 +208,17 @@ def make_platform(settings: Settings, host_tag: str, host_ext_suffix: str) -> Pl
         glibc = _glibc_version()
     zig_target = f"{_ZIG_ARCH[arch]}-linux-gnu" + (f".{glibc}" if glibc else "")
     return Platform(arch, zig_target, plain, manylinux, cross)
+
+
+def _check_floor_covers(floor: str, arch: str) -> None:
+    from .manylinux import policies
+
+    covering = [p.name.removeprefix("manylinux_") for p in policies() if arch in p.symbol_versions]
+    if floor not in covering:
+        raise ConfigError(
+            f"manylinux: manylinux_{floor} does not cover {arch}; set tool.zlig.manylinux to "
+            f"{covering[0]!r} or newer (or 'off')"
+        )
 
 
 def resolve(settings: Settings) -> Target:

@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from flit_core import common as flit_common
 from flit_core import config as flit_config
@@ -21,7 +21,8 @@ from packaging.tags import parse_tag
 
 from . import __version__
 from .compile import Built
-from .files import is_binary, is_compiled_source
+from .config import Settings
+from .files import wheel_skips
 from .project import flit_errors, flit_module
 from .target import PURE_TAG
 
@@ -40,6 +41,7 @@ def wheel_file_text(tag: str) -> str:
 class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
     tag: str = PURE_TAG
     built: Sequence[Built] = ()
+    skips: set[Path] = set()
 
     @property
     def wheel_filename(self) -> str:
@@ -50,7 +52,7 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
         source_dir = Path(self.module.source_dir)
         for full_path in self.module.iter_files():
             path = Path(full_path)
-            if is_compiled_source(path) or is_binary(path):
+            if path.resolve() in self.skips:
                 continue
             self._add_file(full_path, path.relative_to(source_dir).as_posix())
         for item in self.built:
@@ -70,7 +72,7 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
 
 
 def make_wheel(
-    root: Path,
+    settings: Settings,
     wheel_directory: Path,
     tag: str,
     built: Sequence[Built] = (),
@@ -85,7 +87,10 @@ def make_wheel(
     fd, temp = tempfile.mkstemp(prefix=".zlig-", suffix=".whl.part", dir=wheel_directory)
     try:
         with flit_errors(), open(fd, "w+b") as fp:
-            builder = _make_builder(root, fp, tag, built)
+            builder = _make_builder(settings.root, fp, tag, built)
+            builder.skips = wheel_skips(
+                settings.extensions, settings.root, builder.module.source_dir
+            )
             builder.build(editable)
         os.chmod(temp, 0o644)
         final = wheel_directory / builder.wheel_filename
@@ -96,11 +101,32 @@ def make_wheel(
     return final.name
 
 
-def _make_builder(root: Path, fp: IO[bytes], tag: str, built: Sequence[Built]) -> _WheelBuilder:
-    # flit-core's WheelBuilder.from_ini_path, with zlig's module lookup.
+def _flit_project(root: Path) -> tuple[Any, Any, Any]:
+    """flit-core's config, module and metadata, with zlig's module lookup."""
     info = flit_config.read_flit_config(root / "pyproject.toml")
     module = flit_module(info.module, root)
-    metadata = flit_common.make_metadata(module, info)
+    return info, module, flit_common.make_metadata(module, info)
+
+
+def write_metadata_dir(root: Path, metadata_directory: Path, tag: str) -> str:
+    """prepare_metadata_for_build_wheel: the .dist-info the wheel will have."""
+    with flit_errors():
+        info, _, metadata = _flit_project(root)
+        name = str(flit_common.dist_info_name(metadata.name, metadata.version))
+        dist_info = metadata_directory / name
+        dist_info.mkdir()
+        (dist_info / "WHEEL").write_text(wheel_file_text(tag), encoding="utf-8")
+        with (dist_info / "METADATA").open("w", encoding="utf-8") as f:
+            metadata.write_metadata_file(f)
+        if info.entrypoints:
+            with (dist_info / "entry_points.txt").open("w", encoding="utf-8") as f:
+                flit_common.write_entry_points(info.entrypoints, f)
+    return name
+
+
+def _make_builder(root: Path, fp: IO[bytes], tag: str, built: Sequence[Built]) -> _WheelBuilder:
+    # flit-core's WheelBuilder.from_ini_path, with zlig's module lookup.
+    info, module, metadata = _flit_project(root)
     builder = _WheelBuilder(root, module, metadata, info.entrypoints, fp, info.data_directory)
     builder.tag = tag
     builder.built = built

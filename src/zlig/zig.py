@@ -34,7 +34,10 @@ def find_zig() -> Path:
             f"pip install '{ZIG_REQUIREMENT}' (build frontends install it "
             f"automatically unless build isolation is off)"
         )
-    version = importlib.metadata.version("ziglang")
+    try:
+        version = importlib.metadata.version("ziglang")
+    except importlib.metadata.PackageNotFoundError:
+        version = "of unknown version"
     if not version.startswith(ZIG_VERSION.rsplit(".", 1)[0] + "."):
         raise BuildError(
             f"zlig needs Zig {ZIG_VERSION}, but ziglang {version} is installed: "

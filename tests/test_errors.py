@@ -1,0 +1,174 @@
+"""More error paths, each with its message: targets, floors, folders, Zig."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from pathlib import Path
+
+import pytest
+
+from zlig import config, zig
+from zlig.errors import BuildError, ConfigError
+
+from .conftest import hook_value, run_hook, wheel_members
+
+HOOK_ERRORS = [
+    (
+        "demo",
+        "{'target': 'sparc-linux-gnu'}",
+        "config_settings['target']: 'sparc-linux-gnu' is not a target zlig builds for "
+        "(x86_64-linux-gnu, aarch64-linux-gnu, powerpc64le-linux-gnu, riscv64-linux-gnu)",
+    ),
+    (
+        "limited",
+        "{'target': 'riscv64-linux-gnu'}",
+        "manylinux: manylinux_2_17 does not cover riscv64; set tool.zlig.manylinux to '2_31' "
+        "or newer (or 'off')",
+    ),
+    (
+        "demo",
+        "{'target': 'aarch64-linux-gnu', 'target-ext-suffix': '.cpython-311-aarch64-linux-gnu.so',"
+        " 'target-include-dir': '/nonexistent'}",
+        "target-include-dir: '/nonexistent' holds no Python.h",
+    ),
+    (
+        "demo",
+        "{'target': 'aarch64-linux-gnu', 'target-ext-suffix': '.pypy310-pp73-aarch64-linux-gnu.so',"
+        " 'target-include-dir': '/nonexistent'}",
+        "target-ext-suffix: '.pypy310-pp73-aarch64-linux-gnu.so' is not a CPython EXT_SUFFIX",
+    ),
+    (
+        "demo",
+        "{'build-dir': 'src'}",
+        "build-dir: 'src' would hold or sit inside the project's package or sources; choose a "
+        "folder of its own, e.g. 'build/zlig'",
+    ),
+    (
+        "demo",
+        "{'build-dir': 'src/demo/build'}",
+        "build-dir: 'src/demo/build' would hold or sit inside the project's package or sources; "
+        "choose a folder of its own, e.g. 'build/zlig'",
+    ),
+    (
+        "demo",
+        "{'build-dir': '.'}",
+        "build-dir: '.' would hold or sit inside the project's package or sources; choose a "
+        "folder of its own, e.g. 'build/zlig'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "settings", "message"), HOOK_ERRORS, ids=[m for *_, m in HOOK_ERRORS]
+)
+def test_hook_errors(project, name: str, settings: str, message: str) -> None:
+    path = project(name)
+    result = run_hook(path, f"build_wheel('dist', {settings})")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == f"zlig: error: {message}"
+    assert not (path / "dist").exists()
+
+
+def test_manylinux_aliases_are_normalised(project) -> None:
+    path = project("demo")
+    assert config.load(path, {"manylinux": "manylinux2014"}).manylinux == "2_17"
+    assert config.load(path, {"manylinux": "manylinux_2_28"}).manylinux == "2_28"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = (path / "pyproject.toml").read_text()
+    assert old in text
+    (path / "pyproject.toml").write_text(text.replace(old, new))
+
+
+def test_unusable_pattern(project) -> None:
+    path = project("demo")
+    edit(path, 'sources = ["src/demo/*.c"]', 'sources = ["."]')
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    assert str(info.value) == "tool.zlig.extensions[0].sources: '.' is not a usable file pattern"
+
+
+def test_two_zig_roots(project) -> None:
+    path = project("zigdemo")
+    (path / "src" / "zigdemo" / "other.zig").write_text("pub fn f() void {}\n")
+    edit(path, '"src/zigdemo/core.zig"', '"src/zigdemo/*.zig"')
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    assert str(info.value) == (
+        "tool.zlig.extensions[0].sources: only one .zig file may be listed, the module's root "
+        "(src/zigdemo/core.zig, src/zigdemo/other.zig); it imports the others"
+    )
+
+
+def test_dynamic_metadata_needs_a_python_module(project) -> None:
+    path = project("toplevel")
+    edit(path, 'version = "1.0"', 'dynamic = ["version"]')
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    assert str(info.value) == (
+        "project.dynamic: version cannot be read from 'fastmod', which is an extension module; "
+        "give them in [project]"
+    )
+
+
+def test_include_package_without_get_include(project) -> None:
+    path = project("demo")
+    edit(
+        path,
+        'sources = ["src/demo/*.c"]',
+        'sources = ["src/demo/*.c"], include-packages = ["json"]',
+    )
+    result = run_hook(path, "build_wheel('dist')")
+    assert result.stderr.splitlines()[-1] == (
+        "zlig: error: tool.zlig.extensions[0].include-packages: 'json' has no get_include() "
+        "to find its headers"
+    )
+
+
+def test_wrong_zig_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.17.1")
+    with pytest.raises(BuildError) as info:
+        zig.find_zig()
+    assert str(info.value) == (
+        "zlig needs Zig 0.16.0, but ziglang 0.17.1 is installed: pip install 'ziglang==0.16.0'"
+    )
+
+
+def test_glibc_function_newer_than_the_floor_does_not_compile(project) -> None:
+    path = project("demo")
+    source = path / "src" / "demo" / "_core.c"
+    source.write_text(
+        "#include <Python.h>\n#include <sys/random.h>\n"
+        "int f(void) { unsigned x; return (int)getrandom(&x, sizeof x, 0); }\n" + source.read_text()
+    )
+    result = run_hook(path, "build_wheel('dist')")
+    assert result.stderr.splitlines()[-1] == (
+        "zlig: error: src/demo/_core.c:3:39: call to undeclared function 'getrandom'; "
+        "ISO C99 and later do not support implicit function declarations"
+    )
+    # With a floor that has it (getrandom is glibc 2.25), it builds.
+    name = hook_value(run_hook(path, "build_wheel('dist', {'manylinux': '2_28'})"))
+    assert "manylinux_2_" in str(name)
+
+
+def test_shipped_headers_stay_and_stale_builds_go(project) -> None:
+    path = project("demo")
+    package = path / "src" / "demo"
+    (package / "include").mkdir()
+    (package / "include" / "demo_api.h").write_text("/* a public header the package ships */\n")
+    (package / "_core.h").write_text("#define X 1\n")
+    source = package / "_core.c"
+    source.write_text('#include "_core.h"\n' + source.read_text())
+    (package / "_core.cpython-39-x86_64-linux-gnu.so").write_bytes(b"stale")
+    (package / "vendored.so").write_bytes(b"a library the package ships")
+    wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
+    names = {n for n in wheel_members(wheel) if not n.startswith("demo-1.0.0.dist-info/")}
+    version = f"{sys.version_info[0]}{sys.version_info[1]}"
+    assert names == {
+        "demo/__init__.py",
+        "demo/include/demo_api.h",
+        "demo/vendored.so",
+        f"demo/_core.cpython-{version}-x86_64-linux-gnu.so",
+    }
