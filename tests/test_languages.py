@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tarfile
 import zipfile
@@ -123,3 +124,24 @@ def test_numpy_missing_is_a_clear_error(project, make_venv, wheelhouse) -> None:
         "(No module named 'numpy'); zlig asks the frontend to install it, so without build "
         "isolation install it yourself"
     )
+
+
+def test_every_option_in_one_build(project, tmp_path) -> None:
+    path = project("options")
+    wheel = build(path)
+    out = run_from_wheel(wheel, "import optsdemo; print(optsdemo.info())", tmp_path)
+    # c11, a bare-token macro, a string macro, extra-compile-args, a project-wide
+    # macro, libm; DROPPED is defined project-wide and undefined per extension.
+    assert out == "(201112, 5, 'hello', 7, 1, 4.0)\n"
+    plan = json.loads(next((path / "build" / "zlig").glob("*/plan.json")).read_text())
+    (ext,) = plan["extensions"]
+    assert (ext["optimize"], ext["strip"], ext["rpaths"]) == ("ReleaseSmall", False, ["$ORIGIN"])
+    assert ext["c_sources"][0]["flags"] == ["-fwrapv", "-UDROPPED", "-DFROM_ARGS=7", "-std=c11"]
+    so = tmp_path / f"site-{wheel.stem}" / "optsdemo" / f"_core{SUFFIX}"
+    from elftools.elf.elffile import ELFFile
+
+    with so.open("rb") as f:
+        elf = ELFFile(f)
+        assert elf.get_section_by_name(".debug_info") is not None  # strip = false
+        runpath = [t.runpath for t in elf.get_section_by_name(".dynamic").iter_tags("DT_RUNPATH")]
+    assert runpath == ["$ORIGIN"]

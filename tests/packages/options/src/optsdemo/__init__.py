@@ -1,0 +1,3 @@
+from ._core import info
+
+__all__ = ["info"]
