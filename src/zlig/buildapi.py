@@ -1,46 +1,30 @@
 """The PEP 517 and PEP 660 hooks.
 
-Each hook only reads the settings and delegates. This is the one place where
-zlig's errors become a ``zlig: error: ...`` line and exit status 1.
+Each hook only reads the settings and delegates. Here (and in the command
+line) zlig's errors become a ``zlig: error: ...`` line and exit status 1.
 """
 
 from __future__ import annotations
 
-import functools
-import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from flit_core import buildapi as flit_buildapi
 
 from . import config
-from .compile import build_extensions, copy_inplace
-from .errors import ZligError
+from .compile import build_extensions
+from .errors import exit_on_error
+from .inplace import copy_inplace
 from .project import flit_errors
 from .sdist import make_sdist
 from .wheel import make_wheel, write_metadata_dir
 from .zig import ZIG_REQUIREMENT
 
 ConfigSettings = Mapping[str, Any]
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _hook(func: F) -> F:
-    """Show a ZligError as one ``zlig: error:`` line (after any compiler output) and exit 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ZligError as e:
-            if e.details:
-                print(e.details, file=sys.stderr)
-            message = " ".join(e.message.split())
-            print(f"zlig: error: {message}", file=sys.stderr, flush=True)
-            raise SystemExit(1) from None
-
-    return wrapper  # type: ignore[return-value]
+_hook = exit_on_error
 
 
 def _settings(config_settings: ConfigSettings | None) -> config.Settings:
@@ -117,7 +101,7 @@ def build_editable(
     tag, built = build_extensions(settings)
     # The editable wheel points Python at the source tree, so the extensions
     # are placed there, next to their sources.
-    copy_inplace(built, settings.project.source_dir)
+    copy_inplace(settings, built)
     return make_wheel(settings, Path(wheel_directory), tag, editable=True)
 
 

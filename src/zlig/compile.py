@@ -9,8 +9,6 @@ Zig's local cache and the installed outputs. The build folder carries a
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,17 +104,3 @@ def _make_build_dir(build_dir: Path, folder: Path) -> None:
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
-
-
-def copy_inplace(built: list[Built], source_dir: Path) -> list[Path]:
-    """Copy built extensions next to their sources (editable installs)."""
-    copied = []
-    for item in built:
-        dest = source_dir / item.wheel_path
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        # Replace, never overwrite: a running process may have the old file mapped.
-        temp = dest.with_name(dest.name + ".zlig-tmp")
-        shutil.copyfile(item.path, temp)
-        os.replace(temp, dest)
-        copied.append(dest)
-    return copied

@@ -1,0 +1,64 @@
+"""``python -m zlig``: build extensions in place for working from the source tree.
+
+python -m zlig build --inplace [-C key=value ...]
+python -m zlig clean
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import config
+from .errors import ConfigError, exit_on_error
+from .inplace import build_inplace, clean
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m zlig", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="compile every extension")
+    build.add_argument(
+        "--inplace",
+        action="store_true",
+        required=True,
+        help="place each built extension next to its sources (as setup.py build_ext --inplace)",
+    )
+    build.add_argument(
+        "-C",
+        "--config-setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a build option, as with pip's -C (e.g. -C optimize=Debug)",
+    )
+    commands.add_parser("clean", help="remove what 'build --inplace' made, and the build folder")
+    return parser
+
+
+def _config_settings(values: Sequence[str]) -> dict[str, str]:
+    settings = {}
+    for value in values:
+        key, eq, setting = value.partition("=")
+        if not eq:
+            raise ConfigError(f"-C {value!r} must be KEY=VALUE")
+        settings[key] = setting
+    return settings
+
+
+@exit_on_error
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    root = Path.cwd()
+    if args.command == "build":
+        settings = config.load(root, _config_settings(args.config_setting))
+        for path in build_inplace(settings):
+            print(f"built {path.relative_to(settings.root)}")
+    else:
+        for path in clean(config.load(root)):
+            print(f"removed {path.relative_to(root.resolve())}")
+
+
+if __name__ == "__main__":
+    main()
