@@ -28,6 +28,23 @@ BUILD_TAG = f"cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64"
 SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 
 
+#: The sdist of tests/packages/nested: sources and headers from outside the package too.
+NESTED_SDIST = {
+    "LICENSE",
+    "README.md",
+    "PKG-INFO",
+    "pyproject.toml",
+    "csrc/module.c",
+    "csrc/a/util.c",
+    "csrc/b/util.c",
+    "csrc/b/util.h",
+    "include/spam.h",
+    "src/spam/__init__.py",
+    "src/spam/sub/__init__.py",
+    "src/spam/tiny.c",
+}
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """Hashes of every file of a project, except the build and output folders."""
     return {
@@ -82,23 +99,7 @@ def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Pat
     result = run_hook(path, "build_sdist('dist')")
     assert result.returncode == 0, result.stderr
     with tarfile.open(path / "dist" / "spam-2.0.tar.gz") as tf:
-        assert set(tf.getnames()) == {
-            f"spam-2.0/{name}"
-            for name in (
-                "LICENSE",
-                "README.md",
-                "PKG-INFO",
-                "pyproject.toml",
-                "csrc/module.c",
-                "csrc/a/util.c",
-                "csrc/b/util.c",
-                "csrc/b/util.h",
-                "include/spam.h",
-                "src/spam/__init__.py",
-                "src/spam/sub/__init__.py",
-                "src/spam/tiny.c",
-            )
-        }
+        assert {n.removeprefix("spam-2.0/") for n in tf.getnames()} == NESTED_SDIST
     assert {p.name for p in (path / "dist").iterdir()} == {
         "spam-2.0.tar.gz",
         f"spam-2.0-{NESTED_TAG}.whl",

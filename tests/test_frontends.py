@@ -9,6 +9,7 @@ import tarfile
 import pytest
 
 from .conftest import check, offline_env, pyenv_python, run, wheel_members
+from .test_build import NESTED_SDIST
 
 pytestmark = pytest.mark.slow
 
@@ -39,20 +40,7 @@ def test_python_m_build_sdist_then_wheel(project, make_venv, wheelhouse, tmp_pat
     }
     with tarfile.open(out / "spam-2.0.tar.gz") as tf:
         names = {n.removeprefix("spam-2.0/") for n in tf.getnames()}
-    assert names == {
-        "LICENSE",
-        "README.md",
-        "PKG-INFO",
-        "pyproject.toml",
-        "csrc/module.c",
-        "csrc/a/util.c",
-        "csrc/b/util.c",
-        "csrc/b/util.h",
-        "include/spam.h",
-        "src/spam/__init__.py",
-        "src/spam/sub/__init__.py",
-        "src/spam/tiny.c",
-    }
+    assert names == NESTED_SDIST
 
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
