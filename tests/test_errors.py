@@ -163,6 +163,7 @@ def test_shipped_headers_stay_and_stale_builds_go(project) -> None:
     source.write_text('#include "_core.h"\n' + source.read_text())
     (package / "_core.cpython-39-x86_64-linux-gnu.so").write_bytes(b"stale")
     (package / "vendored.so").write_bytes(b"a library the package ships")
+    (package / "leftover.o").write_bytes(b"an object file from some other build")
     wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
     names = {n for n in wheel_members(wheel) if not n.startswith("demo-1.0.0.dist-info/")}
     version = f"{sys.version_info[0]}{sys.version_info[1]}"

@@ -33,15 +33,14 @@ def is_binary(path: Path) -> bool:
 def wheel_skips(extensions: Sequence[Extension], root: Path, source_dir: Path) -> set[Path]:
     """Files of the package folder that stay out of the wheel.
 
-    The extensions' sources and the headers they include, object files, and
-    extensions built in place earlier (the fresh ones are added separately).
+    The extensions' sources and the headers they include, and extensions
+    built in place earlier (the fresh ones are added separately).
     Other headers and shared libraries are kept: a package may ship them.
     """
     skips = {p.resolve() for p in sdist_inputs(extensions, root)}
     for ext in extensions:
         stem = source_dir / ext.name.replace(".", "/")
         skips.update(p.resolve() for p in stem.parent.glob(f"{stem.name}.*") if is_binary(p))
-    skips.update(p.resolve() for p in source_dir.rglob("*") if p.suffix in (".o", ".obj"))
     return skips
 
 

@@ -52,7 +52,7 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
         source_dir = Path(self.module.source_dir)
         for full_path in self.module.iter_files():
             path = Path(full_path)
-            if path.resolve() in self.skips:
+            if path.suffix in (".o", ".obj") or path.resolve() in self.skips:
                 continue
             self._add_file(full_path, path.relative_to(source_dir).as_posix())
         for item in self.built:
