@@ -51,10 +51,6 @@ class Option:
     check: Callable[[str, str], str]
 
 
-def _check_optimize(value: str, key: str) -> str:
-    return check_optimize(value, key)
-
-
 def _check_limited_api(value: str, key: str) -> str:
     limited_api_version(value, key)
     return value
@@ -92,7 +88,7 @@ OPTIONS: dict[str, Option] = {
     "optimize": Option(
         "ReleaseFast",
         "Zig optimisation mode: Debug, ReleaseSafe, ReleaseFast or ReleaseSmall.",
-        _check_optimize,
+        check_optimize,
     ),
     "build-dir": Option(
         "build/zlig",
