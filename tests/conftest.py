@@ -31,6 +31,14 @@ def pyenv_python(version: str) -> Path:
     return found[-1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def zlig_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """zlig's cache (its kept copy of Zig) for this test session, not the user's."""
+    folder = tmp_path_factory.mktemp("zlig-cache")
+    os.environ["ZLIG_CACHE_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """zlig's wheel from this checkout plus its build requirements, offline."""
@@ -88,10 +96,15 @@ def check(args: list[str | Path], **kwargs: object) -> subprocess.CompletedProce
     return result
 
 
-def run_hook(project_dir: Path, call: str, python: str | Path = sys.executable):
+def run_hook(
+    project_dir: Path,
+    call: str,
+    python: str | Path = sys.executable,
+    env: dict[str, str] | None = None,
+):
     """Call a hook of zlig in a subprocess, as a frontend would, in the project folder."""
     code = f"import zlig, sys; print(repr(zlig.{call}))"
-    return run([python, "-c", code], cwd=project_dir)
+    return run([python, "-c", code], cwd=project_dir, env=env)
 
 
 def hook_value(result: subprocess.CompletedProcess[str]) -> object:
@@ -125,5 +138,5 @@ def wheel_members(wheel: Path) -> set[str]:
 
 def read_member(wheel: Path, suffix: str) -> str:
     with zipfile.ZipFile(wheel) as zf:
-        (name,) = [n for n in zf.namelist() if n.endswith(suffix)]
+        (name,) = [n for n in zf.namelist() if n == suffix or n.endswith("/" + suffix)]
         return zf.read(name).decode()

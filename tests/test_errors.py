@@ -127,7 +127,8 @@ def test_include_package_without_get_include(project) -> None:
     )
 
 
-def test_wrong_zig_version(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_zig_version(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ZLIG_CACHE_DIR", str(tmp_path))  # no kept Zig
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.17.1")
     with pytest.raises(BuildError) as info:
         zig.find_zig()

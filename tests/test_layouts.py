@@ -70,7 +70,8 @@ def test_editable_top_level_extension(project, make_venv, wheelhouse) -> None:
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
     out = check([python, "-c", "import fast, _fast; print(fast.double(4), _fast.__file__)"])
-    assert out.stdout == f"8 {path / 'src' / ('_fast' + SUFFIX)}\n"
+    tag = f"cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64"
+    assert out.stdout == f"8 {path / 'build' / 'zlig' / tag / 'out' / ('_fast' + SUFFIX)}\n"
 
 
 def test_top_level_name_clashing_with_the_module(project) -> None:

@@ -37,6 +37,10 @@ const Extension = struct {
 const Plan = struct {
     target: []const u8,
     cpu: []const u8,
+    /// An empty C file whose text changes with the project's inputs; compiled
+    /// into every extension so that Zig re-checks every object when any input
+    /// changed (see zlig/compile.py).
+    stamp: []const u8,
     extensions: []const Extension,
 };
 
@@ -67,6 +71,7 @@ pub fn build(b: *std.Build) !void {
         for (ext.libraries) |name| module.linkSystemLibrary(name, .{});
         for (ext.rpaths) |dir| module.addRPathSpecial(dir);
         for (ext.objects) |path| module.addObjectFile(.{ .cwd_relative = path });
+        module.addCSourceFile(.{ .file = .{ .cwd_relative = plan.stamp }, .flags = &.{} });
         for (ext.c_sources) |source| {
             module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
         }

@@ -12,14 +12,13 @@ from typing import Any
 
 from flit_core import buildapi as flit_buildapi
 
-from . import config
+from . import config, editable, zig
 from .compile import build_extensions
 from .errors import exit_on_error
-from .inplace import copy_inplace
+from .files import fingerprint
 from .project import flit_errors
 from .sdist import make_sdist
 from .wheel import make_wheel, write_metadata_dir
-from .zig import ZIG_REQUIREMENT
 
 ConfigSettings = Mapping[str, Any]
 
@@ -36,10 +35,13 @@ def _settings(config_settings: ConfigSettings | None) -> config.Settings:
 def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) -> list[str]:
     settings = _settings(config_settings)
     requires = _flit_requires(settings)
-    # Zig is only downloaded for projects that have something to compile;
+    # Zig is only asked for when there is something to compile and zlig has
+    # not kept a copy already (see zig.find_zig): installing the ~100 MB
+    # wheel into every isolated environment costs seconds.
     # include-packages (e.g. numpy) provide headers at build time.
+    needs_zig = bool(settings.extensions) and zig.kept_zig() is None
     packages = {p.split(".")[0] for ext in settings.extensions for p in ext.include_packages}
-    return requires + ([ZIG_REQUIREMENT] if settings.extensions else []) + sorted(packages)
+    return requires + ([zig.ZIG_REQUIREMENT] if needs_zig else []) + sorted(packages)
 
 
 @_hook
@@ -98,11 +100,11 @@ def build_editable(
     metadata_directory: str | None = None,
 ) -> str:
     settings = _settings(config_settings)
+    # Taken before compiling: an edit made while Zig runs triggers the next rebuild.
+    before = fingerprint(settings.extensions, settings.root)
     tag, built = build_extensions(settings)
-    # The editable wheel points Python at the source tree, so the extensions
-    # are placed there, next to their sources.
-    copy_inplace(settings, built)
-    return make_wheel(settings, Path(wheel_directory), tag, editable=True)
+    files = editable.loader_files(settings, built, before) if built else {}
+    return make_wheel(settings, Path(wheel_directory), tag, editable_files=files)
 
 
 @_hook

@@ -15,8 +15,15 @@ from pathlib import Path
 
 from . import zig
 from .config import Settings
+from .editable_loader import (
+    STAMP_SOURCE,
+    locked,
+    write_stamp_source,
+    zig_build_command,
+)
 from .errors import BuildError
 from .extension import Extension
+from .files import fingerprint
 from .plan import make_plan, output_name
 from .target import PURE_TAG, Target, resolve
 
@@ -66,8 +73,16 @@ def compile_extensions(settings: Settings, target: Target) -> list[Built]:
     folder = build_folder(settings, target)
     _make_build_dir(settings.build_dir, folder)
     zig_exe = zig.find_zig()
+    # Two builds of one project for the same tag (or an editable import
+    # rebuilding) take turns: they share the plan and outputs.
+    with locked(folder):
+        return _compile(settings, target, folder, zig_exe)
+
+
+def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) -> list[Built]:
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
-    plan = make_plan(settings, target)
+    write_stamp_source(folder, fingerprint(settings.extensions, settings.root))
+    plan = make_plan(settings, target, folder / STAMP_SOURCE)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     out = folder / "out"
     outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}
@@ -75,9 +90,8 @@ def compile_extensions(settings: Settings, target: Target) -> list[Built]:
     # them first means that what is there afterwards was built by this run.
     for path in outputs.values():
         path.unlink(missing_ok=True)
-    args = [str(zig_exe), "build", "-Dplan=plan.json", "--prefix", str(out)]
     try:
-        zig.run([*args, "--color", "off", "--summary", "none"], folder, settings.root)
+        zig.run(zig_build_command(zig_exe, out), folder, settings.root)
     except BuildError as error:
         failed = [ext for ext, path in outputs.items() if not path.is_file()]
         if not failed or not all(ext.optional for ext in failed):

@@ -77,6 +77,15 @@ def _check_any(value: str, key: str) -> str:
     return value
 
 
+def _check_bool(value: str, key: str) -> str:
+    word = value.strip().lower()
+    if word in ("true", "1", "yes", "on"):
+        return "true"
+    if word in ("false", "0", "no", "off"):
+        return "false"
+    raise ConfigError(f"{key}: {value!r} is not true or false")
+
+
 def _check_relative_dir(value: str, key: str) -> str:
     if not value or Path(value).is_absolute() or ".." in Path(value).parts:
         raise ConfigError(f"{key}: {value!r} must be a folder path inside the project")
@@ -124,6 +133,12 @@ OPTIONS: dict[str, Option] = {
         "'.cpython-311-aarch64-linux-gnu.so'.",
         _check_any,
     ),
+    "editable-rebuild": Option(
+        "true",
+        "Editable installs rebuild changed extensions when they are imported (false: only "
+        "when installed).",
+        _check_bool,
+    ),
 }
 TOOL_KEYS = ("extensions", *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
 
@@ -141,6 +156,7 @@ class Settings:
     target: str = ""
     target_include_dir: str = ""
     target_ext_suffix: str = ""
+    editable_rebuild: bool = True
 
     @property
     def root(self) -> Path:
@@ -181,6 +197,7 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         target=options["target"],
         target_include_dir=options["target-include-dir"],
         target_ext_suffix=options["target-ext-suffix"],
+        editable_rebuild=options["editable-rebuild"] == "true",
     )
 
 
@@ -231,6 +248,8 @@ def _options(tool: Mapping[str, Any], config_settings: Mapping[str, Any]) -> dic
     resolved = {}
     for name, option in OPTIONS.items():
         where, value = given.get(name, (name, option.default))
+        if isinstance(value, bool) and option.check is _check_bool:
+            value = str(value).lower()
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string, not {validate.type_name(value)}")
         resolved[name] = option.check(value, where)

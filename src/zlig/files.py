@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from . import editable_loader
 from .extension import Extension
 from .project import is_inside
 
@@ -77,3 +78,24 @@ def _included_headers(sources: Iterable[Path], include_dirs: list[Path], root: P
                         todo.append(candidate)
                     break
     return found
+
+
+def watched(extensions: Sequence[Extension], root: Path) -> tuple[list[str], list[str]]:
+    """The folders whose sources and headers make a build's inputs, and single files.
+
+    Every folder holding a source or an included header, and the project's
+    include folders with their subfolders; a new file in any of them counts
+    as a change. pyproject.toml too (an editable install says to reinstall).
+    """
+    folders = {p.resolve().parent for p in sdist_inputs(extensions, root)}
+    for ext in extensions:
+        for folder in ext.include_dirs:
+            if is_inside(folder, root) and folder.is_dir():
+                folders.add(folder.resolve())
+                folders.update(p.resolve() for p in folder.rglob("*") if p.is_dir())
+    return sorted(map(str, folders)), [str(root / "pyproject.toml")]
+
+
+def fingerprint(extensions: Sequence[Extension], root: Path) -> str:
+    """A digest of the watched files' names, sizes and modification times."""
+    return editable_loader.fingerprint(*watched(extensions, root))

@@ -1,4 +1,4 @@
-"""Extensions next to their sources: in-place builds and editable installs.
+"""Extensions next to their sources: ``python -m zlig build --inplace``.
 
 Every file placed in the source tree is listed in ``<build-dir>/inplace.txt``
 so that ``python -m zlig clean`` removes exactly what zlig made.

@@ -21,13 +21,14 @@ def output_name(extension: Extension, target: Target) -> str:
     return extension.name.replace(".", "/") + target.ext_suffix(extension)
 
 
-def make_plan(settings: Settings, target: Target) -> dict[str, Any]:
+def make_plan(settings: Settings, target: Target, stamp: Path) -> dict[str, Any]:
     """The plan for all extensions (build.zig's ``Plan`` struct)."""
     return {
         "target": target.platform.zig_target,
         # Zig's default CPU is the build machine's own; a wheel must run on
         # any CPU of its architecture.
         "cpu": "baseline",
+        "stamp": str(stamp),
         "extensions": [_extension_plan(ext, target) for ext in settings.extensions],
     }
 

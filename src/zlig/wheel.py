@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,6 +42,8 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
     tag: str = PURE_TAG
     built: Sequence[Built] = ()
     skips: set[Path] = set()
+    #: Files added to an editable wheel beside flit's .pth: archive name -> text.
+    editable_files: Mapping[str, str] = {}
 
     @property
     def wheel_filename(self) -> str:
@@ -57,6 +59,12 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
             self._add_file(full_path, path.relative_to(source_dir).as_posix())
         for item in self.built:
             self._add_file(item.path, item.wheel_path)
+
+    def add_pth(self) -> None:
+        super().add_pth()
+        for name, text in self.editable_files.items():
+            with self._write_to_zip(name) as f:
+                f.write(text)
 
     def write_metadata(self) -> None:
         # flit-core's own, except for the WHEEL file, which it writes pure.
@@ -76,11 +84,12 @@ def make_wheel(
     wheel_directory: Path,
     tag: str,
     built: Sequence[Built] = (),
-    editable: bool = False,
+    editable_files: Mapping[str, str] | None = None,
 ) -> str:
     """Pack the wheel into ``wheel_directory`` and return its file name.
 
-    It is written under a temporary name and renamed when complete, so the
+    With ``editable_files`` it is an editable wheel: flit-core's .pth plus
+    those files. It is written under a temporary name and renamed when complete, so the
     output folder never holds a partial wheel.
     """
     wheel_directory.mkdir(parents=True, exist_ok=True)
@@ -91,7 +100,8 @@ def make_wheel(
             builder.skips = wheel_skips(
                 settings.extensions, settings.root, builder.module.source_dir
             )
-            builder.build(editable)
+            builder.editable_files = editable_files or {}
+            builder.build(editable_files is not None)
         os.chmod(temp, 0o644)
         final = wheel_directory / builder.wheel_filename
         os.replace(temp, final)

@@ -1,0 +1,53 @@
+"""Editable installs that rebuild on import.
+
+The editable wheel holds flit-core's ``.pth`` (the source folder on sys.path,
+for the Python files) and a loader: a copy of ``editable_loader.py`` that ends
+with a call to its ``install()`` with this project's paths, and a ``.pth``
+that imports it at start-up. The extensions stay in zlig's build folder,
+never in the source tree; the loader serves them from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import editable_loader, zig
+from .compile import Built, build_folder
+from .config import Settings
+from .files import watched
+from .target import resolve
+
+_LOADER_SOURCE = Path(editable_loader.__file__)
+
+
+def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dict[str, str]:
+    """The editable wheel's loader module and its .pth, by archive name.
+
+    Also writes the stamp, so the first import after installing does not
+    run Zig again.
+    """
+    folder = build_folder(settings, resolve(settings))
+    folders, files = watched(settings.extensions, settings.root)
+    pyproject = str(settings.root / "pyproject.toml")
+    config = {
+        "name": settings.project.module,
+        "root": str(settings.root),
+        "build_folder": str(folder),
+        "out": str(folder / "out"),
+        "extensions": {b.extension.name: str(b.path) for b in built},
+        "rebuild": settings.editable_rebuild,
+        "zig": str(zig.find_zig()),
+        "zig_version": zig.ZIG_VERSION,
+        "folders": folders,
+        "files": files,
+        "pyproject": pyproject,
+        "pyproject_stat": editable_loader.stat_line(pyproject),
+    }
+    (folder / editable_loader.STAMP).write_text(before, encoding="utf-8")
+    module = "_zlig_editable_" + settings.project.module
+    source = _LOADER_SOURCE.read_text(encoding="utf-8")
+    return {
+        f"{module}.py": f"{source}\n\ninstall({config!r})\n",
+        f"{module}.pth": f"import {module}\n",
+    }

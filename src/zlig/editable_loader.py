@@ -1,0 +1,251 @@
+"""The loader of editable installs, and how zlig runs ``zig build``.
+
+An editable wheel carries a copy of this file (it must work with the standard
+library alone: zlig itself is usually gone with the isolated build
+environment) and a ``.pth`` line that calls :func:`install`. The finder it
+installs serves the project's extension modules from zlig's build folder and,
+the first time one is imported in a process, rebuilds them with Zig if any
+source, header or pyproject.toml changed since the last build. The check
+stats the watched folders' files; Zig's cache then decides what to recompile.
+
+zlig's own build (zig.py, compile.py) uses the same command, lock and
+diagnostics, so an editable rebuild is exactly a wheel build's compile step.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Every Python start-up imports this module (from the .pth file): keep the
+# imports cheap. hashlib, importlib.util, subprocess, re, typing and friends
+# load only when needed.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import importlib.machinery
+    import types
+    from collections.abc import Sequence
+    from pathlib import Path
+    from typing import Any
+
+#: Files whose change triggers a rebuild: sources and headers.
+WATCHED_SUFFIXES = frozenset(
+    ".c .cc .cpp .cxx .c++ .zig .h .hh .hpp .hxx .inc .inl .ipp .tcc .def".split()
+)
+STAMP = "editable-stamp.txt"
+#: The C file that carries the inputs' fingerprint into every compile step.
+STAMP_SOURCE = "inputs.c"
+
+_DIAGNOSTIC = r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.*)$"
+
+
+def zig_build_command(zig: Path | str, out: Path | str) -> list[str]:
+    """``zig build`` of the build folder's plan, installing into ``out``."""
+    args = [str(zig), "build", "-Dplan=plan.json", "--prefix", str(out)]
+    return [*args, "--color", "off", "--summary", "none"]
+
+
+def summary(output: str, root: Path, returncode: int) -> str:
+    """The first compiler error as ``file:line:col: message``, or Zig's first error line.
+
+    ``root`` shortens file names (the project root).
+    """
+    import re
+    from pathlib import Path
+
+    for line in output.splitlines():
+        match = re.match(_DIAGNOSTIC, line.strip())
+        if match:
+            file = match["file"]
+            try:
+                file = Path(file).resolve().relative_to(root).as_posix()
+            except ValueError:
+                pass
+            return f"{file}:{match['line']}:{match['col']}: {match['msg']}"
+    for line in output.splitlines():
+        if "error:" in line:
+            return line.strip()
+    return f"zig exited with status {returncode}"
+
+
+class locked:
+    """Hold the build folder's lock: one build at a time per folder.
+
+    (A class rather than a contextlib generator: contextlib is one more
+    import at every start-up.)
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = os.path.join(folder, ".lock")
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows, which zlig does not support yet
+            return
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing releases the lock
+            self.fd = -1
+
+
+def fingerprint(folders: Sequence[str], files: Sequence[str]) -> str:
+    """A digest of the watched files' names, sizes and modification times."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(stat_line(path).encode("utf-8", "surrogateescape"))
+    for folder in folders:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            digest.update(f"{folder} missing\n".encode("utf-8", "surrogateescape"))
+            continue
+        for entry in entries:
+            if os.path.splitext(entry.name)[1] in WATCHED_SUFFIXES:
+                digest.update(stat_line(entry.path).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def write_stamp_source(folder: Path, digest: str) -> None:
+    """Put the inputs' fingerprint in the build folder's stamp C file.
+
+    Zig 0.16 skips a library whose own cache entry is unchanged, and that
+    entry lists the headers of only the C files compiled in the run that
+    wrote it: after one file is rebuilt, a change to a header of another
+    file would go unseen. When any input changed, the stamp changes, the
+    library's entry misses, and Zig checks each object against its own,
+    complete entry. An unchanged project keeps its stamp: no compile, no link.
+    """
+    path = os.path.join(folder, STAMP_SOURCE)
+    text = f"/* zlig: fingerprint of the project's inputs */\n/* {digest} */\n"
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except OSError:
+        pass
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def stat_line(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return f"{path} missing\n"
+    return f"{path} {st.st_size} {st.st_mtime_ns}\n"
+
+
+class EditableFinder:
+    """Finds the project's extension modules in zlig's build folder."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.extensions: dict[str, str] = config["extensions"]
+        self.checked = False
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: types.ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        output = self.extensions.get(fullname)
+        if output is None:
+            return None
+        import importlib.util
+
+        if not self.checked:
+            self.checked = True  # once per process, as meson-python does
+            if self.config["rebuild"]:
+                self.rebuild(fullname)
+        return importlib.util.spec_from_file_location(fullname, output)
+
+    def rebuild(self, fullname: str) -> None:
+        """Run Zig if a watched file changed since the last build."""
+        config = self.config
+        folder = config["build_folder"]
+        verbose = os.environ.get("ZLIG_EDITABLE_VERBOSE", "") not in ("", "0")
+        current = fingerprint(config["folders"], config["files"])
+        stamp = os.path.join(folder, STAMP)
+        try:
+            with open(stamp, encoding="utf-8") as f:
+                if f.read() == current:
+                    if verbose:
+                        print(f"zlig: {config['name']} is up to date", file=sys.stderr)
+                    return
+        except OSError:
+            pass
+        # Something changed: now the imports a rebuild needs are worth it.
+        import subprocess
+        from pathlib import Path
+
+        zig = self.find_zig(fullname)
+        args = zig_build_command(zig, config["out"])
+        if verbose:
+            print("+ " + " ".join(args), file=sys.stderr, flush=True)
+        with locked(folder):
+            write_stamp_source(folder, current)
+            result = subprocess.run(
+                args,
+                cwd=folder,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                errors="replace",
+            )
+        output = result.stdout.strip()
+        if result.returncode != 0:
+            root = Path(config["root"])
+            raise ImportError(
+                f"zlig: rebuilding {fullname} failed: "
+                f"{summary(output, root, result.returncode)}\n{output}",
+                name=fullname,
+            )
+        if verbose and output:
+            print(output, file=sys.stderr)
+        with open(stamp, "w", encoding="utf-8") as f:
+            f.write(current)
+        if stat_line(config["pyproject"]) != config["pyproject_stat"]:
+            print(
+                f"zlig: {config['pyproject']} changed since {config['name']} was installed; "
+                "if you changed [tool.zlig], install it again (pip install -e .)",
+                file=sys.stderr,
+            )
+
+    def find_zig(self, fullname: str) -> str:
+        """The Zig kept when installing, else the ``ziglang`` of this environment."""
+        kept: str = self.config["zig"]
+        if os.path.isfile(kept):
+            return kept
+        import importlib.metadata
+        import importlib.util
+
+        version: str = self.config["zig_version"]
+        spec = importlib.util.find_spec("ziglang")
+        if spec is not None and spec.submodule_search_locations:
+            try:
+                found = importlib.metadata.version("ziglang")
+            except importlib.metadata.PackageNotFoundError:
+                found = ""
+            exe = os.path.join(spec.submodule_search_locations[0], os.path.basename(kept))
+            if found == version and os.path.isfile(exe):
+                return exe
+        raise ImportError(
+            f"zlig: cannot rebuild {fullname}: the Zig it was built with ({kept}) is gone; "
+            f"pip install 'ziglang=={version}' into this environment, or install "
+            f"{self.config['name']} again (pip install -e .)",
+            name=fullname,
+        )
+
+
+def install(config: dict[str, Any]) -> None:
+    """Put the finder first on ``sys.meta_path`` (called from the wheel's .pth)."""
+    sys.meta_path.insert(0, EditableFinder(config))

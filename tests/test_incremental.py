@@ -1,0 +1,84 @@
+"""Zig recompiles only what changed, also across isolated builds.
+
+Zig's cache keeps each compiled C file as ``.zig-cache/o/<digest>/<stem>.o``
+in the build folder, under a new digest whenever the file, a header it
+includes or its flags change: new object files are what a build compiled.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from .conftest import check, hook_value, offline_env, run_hook
+
+STEMS = {"module", "util", "tiny"}  # the nested project's sources
+
+
+def cache_files(path: Path, suffix: str) -> set[Path]:
+    return set(path.glob(f"build/zlig/*/.zig-cache/o/*/*{suffix}"))
+
+
+def compiled_by(path: Path, build: object) -> Counter[str]:
+    """Call ``build()``; return the names of the source objects it compiled."""
+    before = cache_files(path, ".o")
+    build()
+    return Counter(p.stem for p in cache_files(path, ".o") - before if p.stem in STEMS)
+
+
+def append(file: Path, text: str) -> None:
+    with file.open("a") as f:
+        f.write(text)
+
+
+def test_only_what_changed_is_recompiled(project) -> None:
+    path = project("nested")
+
+    def build() -> None:
+        hook_value(run_hook(path, "build_wheel('dist')"))
+
+    assert compiled_by(path, build) == Counter(module=1, util=2, tiny=1)
+    libraries = cache_files(path, ".so")
+
+    # Nothing changed: nothing compiled and nothing linked.
+    assert compiled_by(path, build) == Counter()
+    assert cache_files(path, ".so") == libraries
+
+    append(path / "csrc" / "a" / "util.c", "/* one source */\n")
+    assert compiled_by(path, build) == Counter(util=1)
+    # A header included by one source (just after another source was rebuilt:
+    # Zig alone misses this one, see editable_loader.write_stamp_source)...
+    append(path / "csrc" / "b" / "util.h", "/* a private header */\n")
+    assert compiled_by(path, build) == Counter(util=1)
+    # ... and one included by three.
+    append(path / "include" / "spam.h", "/* the shared header */\n")
+    assert compiled_by(path, build) == Counter(module=1, util=2)
+
+
+@pytest.mark.slow
+def test_cache_survives_isolated_builds(project, wheelhouse, tmp_path: Path) -> None:
+    """Each ``python -m build`` makes a fresh environment; zlig's kept Zig and
+    the build folder's cache outlive it, and Zig is installed only once."""
+    path = project("nested")
+    env = {**offline_env(wheelhouse), "ZLIG_CACHE_DIR": str(tmp_path / "zlig-cache")}
+    logs = []
+
+    def build() -> None:
+        result = check([sys.executable, "-m", "build", "--wheel", path], env=env)
+        logs.append(result.stdout + result.stderr)
+
+    assert compiled_by(path, build) == Counter(module=1, util=2, tiny=1)
+    append(path / "csrc" / "a" / "util.c", "/* one source */\n")
+    assert compiled_by(path, build) == Counter(util=1)
+    assert "ziglang==0.16.0" in logs[0]
+    assert "ziglang" not in logs[1]
+    assert os.listdir(path / "dist") == [f"spam-2.0-{_tag()}.whl"]
+
+
+def _tag() -> str:
+    version = f"{sys.version_info[0]}{sys.version_info[1]}"
+    return f"cp{version}-cp{version}-manylinux_2_17_x86_64.manylinux2014_x86_64"
