@@ -152,6 +152,14 @@ ERRORS = [
         "[tool.zlig]\nbuild-dir = '../out'\n",
         "tool.zlig.build-dir: '../out' must be a folder path inside the project",
     ),
+    (
+        "[tool.zlig]\neditable-rebuild = 1\n",
+        "tool.zlig.editable-rebuild must be true or false, not an integer",
+    ),
+    (
+        "[tool.zlig]\neditable-rebuild = 'sometimes'\n",
+        "tool.zlig.editable-rebuild: 'sometimes' is not true or false",
+    ),
     ("[tool.zlig\n", "pyproject.toml is not valid TOML: "),
 ]
 
@@ -179,6 +187,15 @@ def test_config_settings_are_checked(demo: Path) -> None:
 
 
 EXT = "extensions = [{ name = 'demo._core', sources = ['src/demo/*.c'] }]\n"
+
+
+def test_editable_rebuild_setting(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert config.load(demo).editable_rebuild is True
+    write(demo, "[tool.zlig]\neditable-rebuild = false\n" + EXT)
+    assert config.load(demo).editable_rebuild is False
+    assert config.load(demo, {"editable-rebuild": "yes"}).editable_rebuild is True
+    monkeypatch.setenv("ZLIG_EDITABLE_REBUILD", "0")
+    assert config.load(demo).editable_rebuild is False
 
 
 def test_option_precedence(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -248,8 +248,11 @@ def _options(tool: Mapping[str, Any], config_settings: Mapping[str, Any]) -> dic
     resolved = {}
     for name, option in OPTIONS.items():
         where, value = given.get(name, (name, option.default))
-        if isinstance(value, bool) and option.check is _check_bool:
-            value = str(value).lower()
+        if option.check is _check_bool:
+            if isinstance(value, bool):
+                value = str(value).lower()
+            elif not isinstance(value, str):
+                raise ConfigError(f"{where} must be true or false, not {validate.type_name(value)}")
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string, not {validate.type_name(value)}")
         resolved[name] = option.check(value, where)
