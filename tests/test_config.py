@@ -124,6 +124,21 @@ ERRORS = [
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.c']\n"
+        "include-dirs = ['src/../..']\n",
+        "tool.zlig.extensions[0].include-dirs: 'src/../..' leads outside the project; name a "
+        "folder outside it by its absolute path",
+    ),
+    (
+        "[tool.zlig]\nlibrary-dirs = ['..']\n",
+        "tool.zlig.library-dirs: '..' leads outside the project; name a folder outside it by "
+        "its absolute path",
+    ),
+    (
+        "[[tool.zlig.extensions]]\nname = 'demo/_core'\nsources = ['src/demo/*.c']\n",
+        "tool.zlig.extensions[0].name: 'demo/_core' is not a dotted Python module name",
+    ),
+    (
+        "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.c']\n"
         "define-macros = 'X'\n",
         'tool.zlig.extensions[0].define-macros must be a table { NAME = "value" } or a list',
     ),

@@ -71,7 +71,8 @@ def prepare_metadata_for_build_wheel(
     settings = _settings(config_settings)
     # The tag depends on what the audit finds in the built files, so build
     # them now; build_wheel then finds everything in Zig's cache.
-    tag, _ = build_extensions(settings)
+    with build_extensions(settings) as (tag, _):
+        pass
     return write_metadata_dir(settings.root, Path(metadata_directory), tag)
 
 
@@ -89,8 +90,8 @@ def build_wheel(
     metadata_directory: str | None = None,
 ) -> str:
     settings = _settings(config_settings)
-    tag, built = build_extensions(settings)
-    return make_wheel(settings, Path(wheel_directory), tag, built)
+    with build_extensions(settings) as (tag, built):
+        return make_wheel(settings, Path(wheel_directory), tag, built)
 
 
 @_hook
@@ -102,9 +103,9 @@ def build_editable(
     settings = _settings(config_settings)
     # Taken before compiling: an edit made while Zig runs triggers the next rebuild.
     before = fingerprint(settings.extensions, settings.root)
-    tag, built = build_extensions(settings)
-    files = editable.loader_files(settings, built, before) if built else {}
-    return make_wheel(settings, Path(wheel_directory), tag, editable_files=files)
+    with build_extensions(settings) as (tag, built):
+        files = editable.loader_files(settings, built, before) if built else {}
+        return make_wheel(settings, Path(wheel_directory), tag, editable_files=files)
 
 
 @_hook

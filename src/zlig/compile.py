@@ -8,8 +8,12 @@ Zig's local cache and the installed outputs. The build folder carries a
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,19 +46,49 @@ class Built:
 
 
 def build_folder(settings: Settings, target: Target) -> Path:
-    return settings.build_dir / target.build_tag(settings.extensions)
+    return _build_dir(settings) / target.build_tag(settings.extensions)
 
 
-def build_extensions(settings: Settings) -> tuple[str, list[Built]]:
-    """Compile the project's extensions; return the wheel tag they earn and the files.
+def _build_dir(settings: Settings) -> Path:
+    """The project's build folder or, if the project cannot be written to
+    (a read-only mount), a folder of its own in zlig's cache."""
+    try:
+        _make_build_dir(settings.build_dir)
+        return settings.build_dir
+    except OSError as error:
+        name = hashlib.sha256(str(settings.root).encode()).hexdigest()[:16]
+        fallback = zig.cache_dir() / "builds" / f"{settings.root.name}-{name}"
+        print(
+            f"zlig: cannot write {settings.build_dir} ({error.strerror}); building in {fallback}",
+            file=sys.stderr,
+        )
+        fallback.mkdir(parents=True, exist_ok=True)
+        return fallback
+
+
+@contextlib.contextmanager
+def build_extensions(settings: Settings) -> Iterator[tuple[str, list[Built]]]:
+    """Compile the project's extensions; give the wheel tag they earn and the files.
 
     On Linux with a manylinux floor, the built files are audited and the wheel
-    gets the oldest manylinux tag they all satisfy.
+    gets the oldest manylinux tag they all satisfy. The build folder stays
+    locked until the caller has packed the files: another build of the same
+    project for the same tag (or an editable import rebuilding) waits, rather
+    than replace the outputs while they are read.
     """
     if not settings.extensions:
-        return PURE_TAG, []
+        yield PURE_TAG, []
+        return
     target = resolve(settings)
-    built = compile_extensions(settings, target)
+    folder = build_folder(settings, target)
+    folder.mkdir(exist_ok=True)
+    zig_exe = zig.find_zig()
+    with locked(folder):
+        built = _compile(settings, target, folder, zig_exe)
+        yield _tag(target, built), built
+
+
+def _tag(target: Target, built: list[Built]) -> str:
     plat = target.platform
     platform_tag = plat.plain_tag
     if plat.manylinux:
@@ -64,19 +98,8 @@ def build_extensions(settings: Settings) -> tuple[str, list[Built]]:
         policy = manylinux.audit([(b.extension.name, b.path) for b in built], floor, plat.arch)
         platform_tag = policy.tags(plat.arch)
     if not built:
-        return PURE_TAG, built  # every extension was optional and failed
-    return f"{target.python_tag([b.extension for b in built])}-{platform_tag}", built
-
-
-def compile_extensions(settings: Settings, target: Target) -> list[Built]:
-    """Build every extension of the project and return the built files."""
-    folder = build_folder(settings, target)
-    _make_build_dir(settings.build_dir, folder)
-    zig_exe = zig.find_zig()
-    # Two builds of one project for the same tag (or an editable import
-    # rebuilding) take turns: they share the plan and outputs.
-    with locked(folder):
-        return _compile(settings, target, folder, zig_exe)
+        return PURE_TAG  # every extension was optional and failed
+    return f"{target.python_tag([b.extension for b in built])}-{platform_tag}"
 
 
 def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) -> list[Built]:
@@ -108,8 +131,10 @@ def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) ->
     ]
 
 
-def _make_build_dir(build_dir: Path, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+def _make_build_dir(build_dir: Path) -> None:
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=build_dir):  # it may exist on a read-only mount
+        pass
     ignore = build_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# Created by zlig: build state, never committed.\n*\n", encoding="utf-8")

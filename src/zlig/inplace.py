@@ -38,8 +38,8 @@ def copy_inplace(settings: Settings, built: Sequence[Built]) -> list[Path]:
 
 def build_inplace(settings: Settings) -> list[Path]:
     """``python -m zlig build --inplace``: compile, then place next to the sources."""
-    _, built = build_extensions(settings)
-    return copy_inplace(settings, built)
+    with build_extensions(settings) as (_, built):
+        return copy_inplace(settings, built)
 
 
 def clean(settings: Settings) -> list[Path]:

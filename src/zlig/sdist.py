@@ -16,6 +16,7 @@ from flit_core import config as flit_config
 from flit_core import sdist as flit_sdist
 
 from .config import Settings
+from .errors import writing
 from .files import is_binary, sdist_inputs
 from .project import flit_errors, flit_module, is_inside
 
@@ -57,7 +58,7 @@ def _make_builder(settings: Settings) -> _SdistBuilder:
 
 def make_sdist(settings: Settings, sdist_directory: Path) -> str:
     """Pack the sdist into ``sdist_directory`` and return its file name."""
-    with flit_errors():
+    with writing(sdist_directory), flit_errors():
         builder = _make_builder(settings)
         # flit-core writes the archive in place; build it under a temporary
         # folder and move it, so the output folder never holds a partial one.

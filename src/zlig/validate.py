@@ -61,13 +61,26 @@ def identifiers(value: Any, key: str) -> tuple[str, ...]:
 
 
 def folders(value: Any, key: str, root: Path) -> tuple[Path, ...]:
-    """Folders relative to the project root (or absolute); each must exist."""
+    """Folders relative to the project root (or absolute); each must exist.
+
+    A relative one must stay inside the project: what the project needs from
+    elsewhere (system libraries) is named by an absolute path, so that a
+    ``..`` never reaches outside by accident (e.g. from an unpacked sdist).
+    """
     dirs = []
     for entry in string_list(value, key):
         path = root / entry  # an absolute entry replaces root
         if not path.is_dir():
             raise ConfigError(f"{key}: {entry!r} is not a folder")
-        dirs.append(path.resolve())
+        resolved = path.resolve()
+        if not Path(entry).is_absolute() and not (
+            resolved == root.resolve() or root.resolve() in resolved.parents
+        ):
+            raise ConfigError(
+                f"{key}: {entry!r} leads outside the project; name a folder outside it "
+                "by its absolute path"
+            )
+        dirs.append(resolved)
     return tuple(dirs)
 
 

@@ -8,8 +8,12 @@ METADATA, and changes three things: the tag, the WHEEL file, and the files
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import stat
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +26,7 @@ from packaging.tags import parse_tag
 from . import __version__
 from .compile import Built
 from .config import Settings
+from .errors import writing
 from .files import wheel_skips
 from .project import flit_errors, flit_module
 from .target import PURE_TAG
@@ -58,7 +63,19 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
                 continue
             self._add_file(full_path, path.relative_to(source_dir).as_posix())
         for item in self.built:
-            self._add_file(item.path, item.wheel_path)
+            self._add_built(item.path, item.wheel_path)
+
+    def _add_built(self, path: Path, archive_name: str) -> None:
+        """Add a built extension. flit's _add_file refuses files from outside
+        the project, where the build folder of a read-only project lies."""
+        data = path.read_bytes()
+        mode = flit_common.normalize_file_permissions(path.stat().st_mode) & 0o777
+        # A fixed time, as flit-core's own generated files: the same bytes every build.
+        info = zipfile.ZipInfo(archive_name, self.source_time_stamp or (2016, 1, 1, 0, 0, 0))
+        info.external_attr = (mode | stat.S_IFREG) << 16
+        self.wheel_zip.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode().rstrip("=")
+        self.records.append((archive_name, digest, len(data)))
 
     def add_pth(self) -> None:
         super().add_pth()
@@ -89,9 +106,20 @@ def make_wheel(
     """Pack the wheel into ``wheel_directory`` and return its file name.
 
     With ``editable_files`` it is an editable wheel: flit-core's .pth plus
-    those files. It is written under a temporary name and renamed when complete, so the
-    output folder never holds a partial wheel.
+    those files. It is written under a temporary name and renamed when
+    complete, so the output folder never holds a partial wheel.
     """
+    with writing(wheel_directory):
+        return _write_wheel(settings, wheel_directory, tag, built, editable_files)
+
+
+def _write_wheel(
+    settings: Settings,
+    wheel_directory: Path,
+    tag: str,
+    built: Sequence[Built],
+    editable_files: Mapping[str, str] | None,
+) -> str:
     wheel_directory.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=".zlig-", suffix=".whl.part", dir=wheel_directory)
     try:
