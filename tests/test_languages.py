@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tarfile
 import zipfile
@@ -107,7 +108,8 @@ def test_changing_a_header_rebuilds(project, tmp_path) -> None:
 
 def test_numpy_headers_from_include_packages(project, tmp_path) -> None:
     path = project("numpyext")
-    requires = hook_value(run_hook(path, "get_requires_for_build_wheel()"))
+    env = dict(os.environ, ZLIG_CACHE_DIR=str(tmp_path / "no-kept-zig"))
+    requires = hook_value(run_hook(path, "get_requires_for_build_wheel()", env=env))
     assert requires == ["ziglang==0.16.0", "numpy"]
     wheel = build(path)
     code = "import npext, numpy as np; print(npext.sum_squares(np.arange(4.0)))"
