@@ -38,7 +38,7 @@ DEFAULT_OUT = BENCH / "results"
 #: zlig and its requirements come from WHEELS.
 TOOLS = ["pip", "build", "uv", "setuptools", "wheel", "matplotlib"]
 #: Set in the re-run inside the venv.
-CHILD = "ZLIG_BENCH_IN_VENV"
+CHILD = "BENCHMARK_IN_ITS_VENV"
 
 
 @dataclass(frozen=True)
