@@ -9,8 +9,8 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q -r tests/requirements.txt -e .
-.venv/bin/ruff check src tests scripts
-.venv/bin/ruff format --check src tests scripts
+.venv/bin/ruff check src tests scripts benchmarks
+.venv/bin/ruff format --check src tests scripts benchmarks
 .venv/bin/mypy
 set +e
 .venv/bin/python -m pytest "$@"

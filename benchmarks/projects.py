@@ -1,0 +1,143 @@
+"""The projects the benchmark builds: a zlig project and its equivalents.
+
+From one zlig project (a pyproject.toml with ``[tool.zlig]``) it makes:
+
+- the same project for setuptools: ``setup.py`` with one ``Extension`` per
+  zlig extension, with the same sources, include folders, macros, libraries
+  and compile arguments, read through zlig's own configuration loader so that
+  globs and project-wide defaults mean exactly what they mean to zlig;
+- the same with ``[build_ext] parallel = 2`` in ``setup.cfg``;
+- the same project for flit-core, without extensions (``[tool.zlig]`` removed).
+
+Needs zlig importable (the benchmark runs in its own venv, where it is).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from zlig import config
+from zlig.extension import Extension
+
+#: Files and folders never copied from a source project.
+IGNORE = shutil.ignore_patterns("build", "dist", "*.so", "*.egg-info", "__pycache__", ".zig-cache")
+#: A TOML table header on a line of its own: ``[name]`` or ``[[name]]``.
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?$")
+
+
+def copy(source: Path, dest: Path) -> Path:
+    shutil.copytree(source, dest, ignore=IGNORE)
+    return dest
+
+
+def _without_tables(text: str, drop: tuple[str, ...]) -> str:
+    """pyproject.toml text without the tables named in ``drop`` (and their subtables)."""
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        match = _HEADER.match(line)
+        if match:
+            name = match[1]
+            skipping = any(name == d or name.startswith(d + ".") for d in drop)
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept).strip() + "\n"
+
+
+def _build_system(requires: list[str], backend: str) -> str:
+    listed = ", ".join(f'"{r}"' for r in requires)
+    return f'[build-system]\nrequires = [{listed}]\nbuild-backend = "{backend}"\n\n'
+
+
+def flit_core(zlig_project: Path, dest: Path) -> Path:
+    """A copy of the project built by flit-core itself, without any extension."""
+    copy(zlig_project, dest)
+    text = (dest / "pyproject.toml").read_text(encoding="utf-8")
+    rest = _without_tables(text, ("build-system", "tool.zlig"))
+    (dest / "pyproject.toml").write_text(
+        _build_system(["flit_core>=3.2,<5"], "flit_core.buildapi") + rest, encoding="utf-8"
+    )
+    return dest
+
+
+def extension_sources(zlig_project: Path) -> list[list[Path]]:
+    """Each extension's sources, relative to the project root."""
+    settings = config.load(zlig_project)
+    return [[s.relative_to(settings.root) for s in ext.sources] for ext in settings.extensions]
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _extension_code(ext: Extension, root: Path) -> str:
+    """``Extension(...)`` for setup.py, mirroring what zlig compiles."""
+    unsupported = [
+        what
+        for what, used in [
+            ("a Zig root", ext.zig_root is not None),
+            ("include-packages", bool(ext.include_packages)),
+            ("extra-link-args", ext.extra_link_args != type(ext.extra_link_args)()),
+            ("py-limited-api", ext.limited_api is not None),
+        ]
+        if used
+    ]
+    if unsupported:
+        raise SystemExit(f"benchmark: {ext.name}: {', '.join(unsupported)} not mirrored")
+    compile_args = list(ext.extra_compile_args)
+    # setuptools passes the same arguments to every file; gcc warns about (and
+    # ignores) a -std of the other language.
+    languages = ext.languages()
+    if ext.c_std and "c" in languages:
+        compile_args.append(f"-std={ext.c_std}")
+    if ext.cxx_std and "c++" in languages:
+        compile_args.append(f"-std={ext.cxx_std}")
+    fields: dict[str, object] = {
+        "sources": [_relative(s, root) for s in ext.sources],
+        "include_dirs": [_relative(d, root) for d in ext.include_dirs],
+        "define_macros": list(ext.define_macros),
+        "undef_macros": list(ext.undef_macros),
+        "libraries": list(ext.libraries),
+        "library_dirs": [_relative(d, root) for d in ext.library_dirs],
+        "extra_compile_args": compile_args,
+    }
+    args = "".join(f"        {key}={value!r},\n" for key, value in fields.items() if value)
+    return f"    Extension(\n        {ext.name!r},\n{args}    ),\n"
+
+
+def setuptools(zlig_project: Path, dest: Path, parallel: int = 0) -> Path:
+    """A copy of the project built by setuptools (gcc), with the same extensions."""
+    settings = config.load(zlig_project)
+    project = settings.project
+    copy(zlig_project, dest)
+    metadata = config.read_pyproject(zlig_project).get("project", {})
+    package_dir = _relative(project.source_dir, settings.root)
+    extensions = "".join(_extension_code(ext, settings.root) for ext in settings.extensions)
+    where = package_dir if package_dir != "." else "."
+    setup_py = (
+        "# Generated by benchmarks/projects.py: the zlig project's extensions for setuptools.\n"
+        "from setuptools import Extension, find_packages, setup\n\n"
+        "setup(\n"
+        f"    name={metadata['name']!r},\n"
+        f"    version={str(metadata['version'])!r},\n"
+        f"    description={metadata.get('description', '')!r},\n"
+        f"    package_dir={{'': {where!r}}},\n"
+        f"    packages=find_packages({where!r}, include=[{project.module!r}, "
+        f"{project.module + '.*'!r}]),\n"
+        "    ext_modules=[\n"
+        f"{extensions}"
+        "    ],\n"
+        ")\n"
+    )
+    (dest / "setup.py").write_text(setup_py, encoding="utf-8")
+    (dest / "pyproject.toml").write_text(
+        _build_system(["setuptools", "wheel"], "setuptools.build_meta"), encoding="utf-8"
+    )
+    if parallel:
+        (dest / "setup.cfg").write_text(f"[build_ext]\nparallel = {parallel}\n", encoding="utf-8")
+    return dest

@@ -1,0 +1,194 @@
+"""Medians, ratios and targets of the benchmark; its table, JSON and chart."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+#: The backends a case is built with; ``flit-core (pure copy)`` is the same
+#: project without extensions, the reference of the no-op targets.
+ZLIG = "zlig"
+SETUPTOOLS = "setuptools"
+SETUPTOOLS_J2 = "setuptools --parallel 2"
+FLIT = "flit-core"
+FLIT_PURE = "flit-core (pure copy)"
+
+#: Extra time a no-op zlig build may take over flit-core on the pure copy.
+NOOP_MARGIN = 0.3
+#: Seconds a first build with empty caches may take.
+COLD_LIMIT = 15.0
+#: (case, mode) -> largest ratio zlig / setuptools.
+RATIO_TARGETS = {
+    ("a", "clean"): 1.0,
+    ("b", "clean"): 0.7,
+    ("b", "edit"): 0.6,
+    ("b", "edit-uv"): 0.2,
+    ("b", "edit-build"): 0.5,
+}
+#: Largest ratio zlig / flit-core for the pure-Python case, in every mode.
+PURE_RATIO = 1.2
+
+
+@dataclass
+class Row:
+    case: str
+    mode: str
+    #: What zlig is compared with: a backend name, or "" for an absolute target.
+    baseline: str
+    zlig: float
+    baseline_seconds: float | None
+    ratio: float | None
+    target: str
+    #: None when the row has no target.
+    met: bool | None
+    targets: list[Target]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a row must meet: a largest ratio and/or a largest zlig time."""
+
+    label: str
+    ratio: float | None = None
+    seconds: float | None = None
+
+
+def targets(case: str, mode: str, baseline: str, base: float | None) -> list[Target]:
+    found = []
+    if baseline in (SETUPTOOLS, SETUPTOOLS_J2) and (case, mode) in RATIO_TARGETS:
+        limit = RATIO_TARGETS[case, mode]
+        found.append(Target(f"≤ {limit:g}×", ratio=limit))
+    if baseline == FLIT and case == "d":
+        found.append(Target(f"≤ {PURE_RATIO:g}×", ratio=PURE_RATIO))
+    if mode == "noop" and baseline in (FLIT, FLIT_PURE) and base is not None:
+        found.append(Target(f"≤ flit-core + {NOOP_MARGIN:g} s", seconds=base + NOOP_MARGIN))
+    if baseline == "" and mode == "cold":
+        found.append(Target(f"≤ {COLD_LIMIT:g} s", seconds=COLD_LIMIT))
+    return found
+
+
+def ratio_limit(row: Row) -> float | None:
+    """The largest ratio the row's targets allow, for the chart."""
+    limits = [t.ratio for t in row.targets if t.ratio is not None]
+    if row.baseline_seconds:
+        limits += [t.seconds / row.baseline_seconds for t in row.targets if t.seconds is not None]
+    return min(limits, default=None)
+
+
+def _met(zlig: float, ratio: float | None, found: list[Target]) -> bool | None:
+    if not found:
+        return None
+    return all(
+        (t.ratio is None or (ratio is not None and ratio <= t.ratio))
+        and (t.seconds is None or zlig <= t.seconds)
+        for t in found
+    )
+
+
+def medians(timings: dict[str, dict[str, dict[str, list[float]]]]) -> dict[str, Any]:
+    return {
+        case: {
+            mode: {backend: statistics.median(times) for backend, times in per.items() if times}
+            for mode, per in modes.items()
+        }
+        for case, modes in timings.items()
+    }
+
+
+def rows(timings: dict[str, dict[str, dict[str, list[float]]]]) -> list[Row]:
+    """One row per case, mode and baseline (zlig alone for the cold build)."""
+    result = []
+    for case, modes in medians(timings).items():
+        for mode, per in modes.items():
+            if ZLIG not in per:
+                continue
+            zlig = per[ZLIG]
+            baselines = [b for b in per if b != ZLIG] or [""]
+            for baseline in baselines:
+                base = per.get(baseline)
+                ratio = zlig / base if base else None
+                found = targets(case, mode, baseline, base)
+                result.append(
+                    Row(
+                        case=case,
+                        mode=mode,
+                        baseline=baseline,
+                        zlig=zlig,
+                        baseline_seconds=base,
+                        ratio=ratio,
+                        target="; ".join(t.label for t in found),
+                        met=_met(zlig, ratio, found),
+                        targets=found,
+                    )
+                )
+    return result
+
+
+def table(result: list[Row], modes: dict[str, str]) -> str:
+    """A markdown table of the rows."""
+    lines = [
+        "| case | mode | baseline | zlig s | baseline s | zlig / baseline | target | met |",
+        "|---|---|---|---:|---:|---:|---|---|",
+    ]
+    for row in result:
+        base = "—" if row.baseline_seconds is None else f"{row.baseline_seconds:.2f}"
+        ratio = "—" if row.ratio is None else f"{row.ratio:.2f}"
+        met = {None: "", True: "yes", False: "**no**"}[row.met]
+        lines.append(
+            f"| {row.case} | {modes.get(row.mode, row.mode)} | {row.baseline or '—'} "
+            f"| {row.zlig:.2f} | {base} | {ratio} | {row.target} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def write_json(path: Path, data: dict[str, Any], result: list[Row]) -> None:
+    data = {**data, "medians": medians(data["timings"]), "rows": [asdict(r) for r in result]}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def chart(path: Path, result: list[Row], title: str) -> None:
+    """Two panels: median seconds of zlig and the baseline, and their ratio with the target."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.transforms import blended_transform_factory
+
+    labels = [
+        f"{r.case} {r.mode} vs {r.baseline}" if r.baseline else f"{r.case} {r.mode}" for r in result
+    ]
+    ys = list(range(len(result)))[::-1]
+    height = max(3.0, 0.38 * len(result) + 1.5)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, height), sharey=True)
+    left.barh([y + 0.2 for y in ys], [r.zlig for r in result], 0.4, label="zlig", color="#f7a41d")
+    left.barh(
+        [y - 0.2 for y in ys],
+        [r.baseline_seconds or 0 for r in result],
+        0.4,
+        label="baseline",
+        color="#4a7ab5",
+    )
+    left.set_yticks(ys, labels, fontsize=8)
+    left.set_xlabel("median wall time (s)")
+    left.legend(loc="lower right", fontsize=8)
+    # x in axes fractions, y in data: the text of a row without a ratio.
+    text_at = blended_transform_factory(right.transAxes, right.transData)
+    colours = {True: "#3a9d4a", False: "#c8392b", None: "#999999"}
+    right.barh(ys, [r.ratio or 0 for r in result], 0.6, color=[colours[r.met] for r in result])
+    right.axvline(1.0, color="black", linewidth=0.8)
+    for y, r in zip(ys, result):
+        limit = ratio_limit(r)
+        if limit is not None and r.ratio is not None:
+            right.plot([limit, limit], [y - 0.35, y + 0.35], color="black", linewidth=2)
+        if r.ratio is None:
+            right.text(
+                0.02, y, f"{r.zlig:.1f} s ({r.target})", va="center", fontsize=8, transform=text_at
+            )
+    right.set_xlabel("zlig / baseline (black tick: target; green met, red missed)")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,49 @@
+"""The benchmark command runs end to end on a quick subset (one repetition)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, check
+
+
+def git_status() -> str:
+    return check(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT).stdout
+
+
+@pytest.mark.slow
+def test_benchmark_quick_subset(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    before = git_status()
+    args = ["--reps", "1", "--cases", "a,d", "--modes", "clean,noop,cold", "--out", out]
+    result = check([sys.executable, ROOT / "benchmarks" / "run.py", *args], cwd=tmp_path)
+
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    rows = {(r["case"], r["mode"], r["baseline"]): r for r in data["rows"]}
+    assert set(rows) == {
+        ("a", "clean", "setuptools"),
+        ("a", "noop", "setuptools"),
+        ("a", "noop", "flit-core (pure copy)"),
+        ("a", "cold", ""),
+        ("d", "clean", "flit-core"),
+        ("d", "noop", "flit-core"),
+    }
+    for key, row in rows.items():
+        assert row["zlig"] > 0, key
+        if key[2]:
+            assert row["ratio"] > 0 and row["baseline_seconds"] > 0, key
+        assert (row["met"] is None) == (row["target"] == ""), key
+    assert rows["a", "noop", "setuptools"]["target"] == ""
+    assert rows["a", "clean", "setuptools"]["target"] == "≤ 1×"
+    assert rows["a", "cold", ""]["target"] == "≤ 15 s"
+    assert data["timings"]["a"]["noop"].keys() == {"zlig", "setuptools", "flit-core (pure copy)"}
+    assert all(len(t) == 1 for per in data["timings"]["a"].values() for t in per.values())
+    assert data["versions"]["zig"] == "0.16.0" and data["machine"]["cpus"]
+
+    assert (out / "results.png").read_bytes().startswith(b"\x89PNG")
+    assert "| a | clean, no isolation | setuptools |" in result.stdout
+    assert git_status() == before  # everything was built in copies, under .cache
