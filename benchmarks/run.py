@@ -77,13 +77,17 @@ class Mode:
     description: str
     #: "build": python -m build --no-isolation; "build-iso": python -m build; "uv": uv build.
     frontend: str
-    #: Before each build: "clean" (remove build/ and dist/), "keep", "edit" (change
+    #: Before each build: "clean" (remove build/ and dist/), "fresh" (clean, and
+    #: every source changed, so no object is in any cache), "keep", "edit" (change
     #: one C file), "cold" (clean, with empty Zig and zlig caches).
     prepare: str
 
 
 MODES = {
-    "clean": Mode("clean, no isolation", "build", "clean"),
+    # zlig keeps compiled objects in Zig's global cache: after rm -rf build
+    # ("clean") they are found again. "fresh" measures compiling itself.
+    "fresh": Mode("clean, all sources new, no isolation", "build", "fresh"),
+    "clean": Mode("clean (rm -rf build dist), no isolation", "build", "clean"),
     "clean-build": Mode("clean, isolated (python -m build)", "build-iso", "clean"),
     "clean-uv": Mode("clean, isolated (uv build)", "uv", "clean"),
     "noop": Mode("no-op rebuild, no isolation", "build", "keep"),
@@ -164,7 +168,10 @@ def build_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("ZLIG_", "UV_", "PIP_")) and k not in ("VIRTUAL_ENV", CHILD)
+        if not k.startswith(("ZLIG_", "UV_", "PIP_"))
+        # PYTHONDONTWRITEBYTECODE (set on some CI machines) would make every
+        # backend compile its modules from source on every build; users' don't.
+        and k not in ("VIRTUAL_ENV", CHILD, "PYTHONDONTWRITEBYTECODE")
     }
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
@@ -223,10 +230,23 @@ class Runner:
         code = f"\nint zlig_bench_edit(void) {{ return {self.edits}; }}\n"
         path.write_text(self.originals[path] + code, encoding="utf-8")
 
+    def renew(self, project: Path) -> None:
+        """Change every source (a comment), so that no cache has its object."""
+        self.edits += 1
+        for path in project.rglob("*"):
+            if (
+                path.suffix in (".c", ".cc", ".cpp", ".cxx")
+                and "build" not in path.relative_to(project).parts
+            ):
+                text = self.originals.setdefault(path, path.read_text(encoding="utf-8"))
+                path.write_text(f"{text}\n/* fresh {self.edits} */\n", encoding="utf-8")
+
     def build(self, project: Path, mode: Mode, edit_file: Path | None) -> float:
         """Prepare the project for the mode, build a wheel; return the wall time."""
-        if mode.prepare in ("clean", "cold"):
+        if mode.prepare in ("clean", "cold", "fresh"):
             clean(project)
+        if mode.prepare == "fresh":
+            self.renew(project)
         else:
             shutil.rmtree(project / "dist", ignore_errors=True)
         if mode.prepare == "edit":

@@ -10,15 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flit_core import buildapi as flit_buildapi
-
-from . import config, editable, zig
-from .compile import build_extensions
+from . import config, zig
 from .errors import exit_on_error
-from .files import fingerprint
 from .project import flit_errors
-from .sdist import make_sdist
-from .wheel import make_wheel, write_metadata_dir
+
+# Every hook runs in a new process: each imports only what it needs, so the
+# get_requires hooks do not pay for compiling and packing (~40 ms).
 
 ConfigSettings = Mapping[str, Any]
 
@@ -59,6 +56,8 @@ def _flit_requires(settings: config.Settings) -> list[str]:
     its version. A distribution that is only an extension has no module to read."""
     if not settings.project.exists:
         return []
+    from flit_core import buildapi as flit_buildapi
+
     with flit_errors():
         requires: list[str] = flit_buildapi.get_requires_for_build_wheel()
     return requires
@@ -68,6 +67,9 @@ def _flit_requires(settings: config.Settings) -> list[str]:
 def prepare_metadata_for_build_wheel(
     metadata_directory: str, config_settings: ConfigSettings | None = None
 ) -> str:
+    from .compile import build_extensions
+    from .wheel import write_metadata_dir
+
     settings = _settings(config_settings)
     # The tag depends on what the audit finds in the built files, so build
     # them now; build_wheel then finds everything in Zig's cache.
@@ -89,6 +91,9 @@ def build_wheel(
     config_settings: ConfigSettings | None = None,
     metadata_directory: str | None = None,
 ) -> str:
+    from .compile import build_extensions
+    from .wheel import make_wheel
+
     settings = _settings(config_settings)
     with build_extensions(settings) as (tag, built):
         return make_wheel(settings, Path(wheel_directory), tag, built)
@@ -100,6 +105,11 @@ def build_editable(
     config_settings: ConfigSettings | None = None,
     metadata_directory: str | None = None,
 ) -> str:
+    from . import editable
+    from .compile import build_extensions
+    from .files import fingerprint
+    from .wheel import make_wheel
+
     settings = _settings(config_settings)
     # Taken before compiling: an edit made while Zig runs triggers the next rebuild.
     before = fingerprint(settings.extensions, settings.root)
@@ -110,4 +120,6 @@ def build_editable(
 
 @_hook
 def build_sdist(sdist_directory: str, config_settings: ConfigSettings | None = None) -> str:
+    from .sdist import make_sdist
+
     return make_sdist(_settings(config_settings), Path(sdist_directory))

@@ -92,7 +92,7 @@ def _tag(target: Target, built: list[Built]) -> str:
     plat = target.platform
     platform_tag = plat.plain_tag
     if plat.manylinux:
-        from . import manylinux  # reads ELF files with pyelftools
+        from . import manylinux
 
         floor = manylinux.floor_policy(plat.manylinux, "manylinux")
         policy = manylinux.audit([(b.extension.name, b.path) for b in built], floor, plat.arch)

@@ -58,7 +58,7 @@ def _check_limited_api(value: str, key: str) -> str:
 
 def _check_manylinux(value: str, key: str) -> str:
     if value != "off":
-        from .manylinux import floor_policy  # pyelftools only when it is used
+        from .manylinux import floor_policy
 
         # "manylinux2014" and "manylinux_2_17" mean "2_17".
         return floor_policy(value, key).name.removeprefix("manylinux_")

@@ -20,12 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.dynamic import DynamicSection
-from elftools.elf.elffile import ELFFile
-from elftools.elf.gnuversions import GNUVerNeedSection
-from elftools.elf.sections import SymbolTableSection
-
 from .errors import BuildError, ConfigError
 
 #: ELF machine -> manylinux architecture name.
@@ -98,6 +92,14 @@ def floor_policy(value: str, key: str) -> Policy:
 
 
 def read_elf(path: Path) -> ElfInfo:
+    # Imported here: reading the policies (config checks the floor) should not
+    # cost the import of pyelftools.
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.gnuversions import GNUVerNeedSection
+    from elftools.elf.sections import SymbolTableSection
+
     try:
         with path.open("rb") as f:
             elf = ELFFile(f)
