@@ -14,12 +14,22 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = Path(__file__).resolve().parent / "packages"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import wheelhouse as _wheelhouse  # noqa: E402
+
+# Fuzzing (tests/test_fuzz.py): a moderate number of examples by default, so
+# the whole file runs in well under a minute; HYPOTHESIS_PROFILE=zlig-long for
+# a longer hunt. No deadline: examples touch the file system and run Zig.
+settings.register_profile(
+    "zlig", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("zlig-long", settings.get_profile("zlig"), max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "zlig"))
 
 
 def pyenv_python(version: str) -> Path:
