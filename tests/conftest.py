@@ -4,10 +4,13 @@ wheelhouse with zlig's own wheel, fresh virtual environments, hook runs."""
 from __future__ import annotations
 
 import ast
+import email
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import venv
 import zipfile
 from pathlib import Path
@@ -131,6 +134,56 @@ def make_venv(tmp_path: Path) -> Callable[..., Path]:
 def wheel_members(wheel: Path) -> set[str]:
     with zipfile.ZipFile(wheel) as zf:
         return set(zf.namelist())
+
+
+#: What ``twine check --strict`` says of a project without a readme: true, but
+#: about the project's metadata, not about what zlig built; most test projects
+#: have no readme, to keep their sdists small.
+NO_DESCRIPTION = [
+    "WARNING `long_description_content_type` missing. defaulting to `text/x-rst`.",
+    "WARNING `long_description` missing.",
+]
+
+
+def check_wheel(wheel: Path) -> None:
+    """What the packaging tools say of a wheel: check-wheel-contents (every
+    check), ``twine check --strict``, and an install with installer, which
+    validates every RECORD entry (hash and size) against the files."""
+    with tempfile.TemporaryDirectory() as prefix:
+        runs = [
+            [Path(sys.executable).with_name("check-wheel-contents"), "--no-config", wheel],
+            [sys.executable, "-m", "installer", "--validate-record", "all", "-d", prefix, wheel],
+        ]
+        # All three at once: each spends most of its time starting up.
+        procs = [
+            subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for args in runs
+        ]
+        check_distribution(wheel)
+        for args, proc in zip(runs, procs):
+            output = proc.communicate()[0]
+            assert proc.returncode == 0, f"{args} failed:\n{output}"
+
+
+def check_distribution(path: Path) -> None:
+    """``twine check --strict`` of a wheel or an sdist (a missing readme aside)."""
+    result = run([Path(sys.executable).with_name("twine"), "--no-color", "check", "--strict", path])
+    if result.returncode != 0:
+        warnings = [" ".join(line.split()) for line in result.stdout.splitlines() if "WARN" in line]
+        assert warnings == NO_DESCRIPTION and "ERROR" not in result.stdout, result.stdout
+        metadata = email.message_from_string(_metadata(path))
+        assert not metadata.get_payload() and "Description" not in metadata, result.stdout
+
+
+def _metadata(path: Path) -> str:
+    """The METADATA (wheel) or PKG-INFO (sdist) text."""
+    if path.suffix == ".whl":
+        return read_member(path, ".dist-info/METADATA")
+    with tarfile.open(path) as tf:
+        (name,) = [n for n in tf.getnames() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
+        member = tf.extractfile(name)
+        assert member is not None
+        return member.read().decode()
 
 
 def read_member(wheel: Path, suffix: str) -> str:

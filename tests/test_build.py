@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import check, hook_value, offline_env, read_member, run, run_hook, wheel_members
+from .conftest import (
+    check,
+    check_distribution,
+    check_wheel,
+    hook_value,
+    offline_env,
+    read_member,
+    run,
+    run_hook,
+    wheel_members,
+)
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
 # The demo uses no versioned glibc symbol: the audit finds it fit for the
@@ -95,11 +105,13 @@ def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Pat
         f"Tag: cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64\n"
     )
     assert_record_matches(wheel)
+    check_wheel(wheel)
 
     result = run_hook(path, "build_sdist('dist')")
     assert result.returncode == 0, result.stderr
     with tarfile.open(path / "dist" / "spam-2.0.tar.gz") as tf:
         assert {n.removeprefix("spam-2.0/") for n in tf.getnames()} == NESTED_SDIST
+    check_distribution(path / "dist" / "spam-2.0.tar.gz")
     assert {p.name for p in (path / "dist").iterdir()} == {
         "spam-2.0.tar.gz",
         f"spam-2.0-{NESTED_TAG}.whl",
@@ -170,6 +182,7 @@ def test_pure_project_needs_no_zig(project) -> None:
         "purepkg-0.3.dist-info/RECORD",
     }
     assert "Root-Is-Purelib: true\nTag: py3-none-any\n" in read_member(wheel, "WHEEL")
+    check_wheel(wheel)
     assert not (path / "build").exists()
 
 
@@ -206,6 +219,7 @@ def test_editable_places_extensions_next_to_sources(project, make_venv, wheelhou
         "demo-1.0.0.dist-info/RECORD",
     }
     assert read_member(wheel, "demo.pth") == str(path / "src")
+    check_wheel(wheel)
     assert (path / "src" / "demo" / f"_core{SUFFIX}").is_file()
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", "--no-deps", wheel], env=offline_env(wheelhouse))
@@ -238,3 +252,16 @@ def test_flit_error_at_the_boundary(project) -> None:
     result = run([sys.executable, "-c", "import zlig; zlig.build_sdist('dist')"], cwd=path)
     assert result.returncode == 1
     assert result.stderr == "zlig: error: flit-core: No file/folder found for module nothere\n"
+
+
+def test_check_wheel_catches_a_wrong_record(project, tmp_path: Path) -> None:
+    path = project("pure")
+    wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
+    tampered = tmp_path / wheel.name
+    with zipfile.ZipFile(wheel) as zin, zipfile.ZipFile(tampered, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, data + b"# changed\n" if info.filename.endswith(".py") else data)
+    check_wheel(wheel)
+    with pytest.raises(AssertionError, match="didn't match RECORD"):
+        check_wheel(tampered)
