@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import email
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -86,6 +87,19 @@ def project(tmp_path: Path) -> Callable[[str], Path]:
         return dest
 
     return copy
+
+
+def prefix_maps(project_dir: Path) -> list[str]:
+    """The flags that keep the project's and Zig's folders out of the binaries
+    (innermost folder last: clang applies the last map that matches)."""
+    spec = importlib.util.find_spec("ziglang")
+    assert spec and spec.submodule_search_locations
+    zig_dir = Path(spec.submodule_search_locations[0]).resolve()
+    maps = sorted(
+        [(str(project_dir.resolve()), "."), (str(zig_dir), "ziglang")], key=lambda m: len(m[0])
+    )
+    flags = [f"-ffile-prefix-map={old}={new}" for old, new in maps]
+    return [*flags, "-fsanitize-undefined-strip-path-components=-1"]
 
 
 def run(args: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,7 @@ from .conftest import (
     check_wheel,
     hook_value,
     offline_env,
+    prefix_maps,
     read_member,
     run,
     run_hook,
@@ -142,7 +143,9 @@ def test_build_plan_is_portable_and_optimised(project) -> None:
     (ext,) = plan["extensions"]
     assert (plan["cpu"], plan["target"]) == ("baseline", "x86_64-linux-gnu.2.17")
     assert (ext["optimize"], ext["strip"]) == ("ReleaseFast", True)
-    assert ext["c_sources"] == [{"path": str(path / "src/demo/_core.c"), "flags": ["-fwrapv"]}]
+    assert ext["c_sources"] == [
+        {"path": str(path / "src/demo/_core.c"), "flags": [*prefix_maps(path), "-fwrapv"]}
+    ]
     assert ext["macros"] == [["NDEBUG", "1"]]
 
     result = run_hook(path, "build_wheel('dist', {'optimize': 'Debug'})")

@@ -16,6 +16,7 @@ from .conftest import (
     check_wheel,
     hook_value,
     offline_env,
+    prefix_maps,
     run_hook,
     wheel_members,
 )
@@ -149,7 +150,13 @@ def test_every_option_in_one_build(project, tmp_path) -> None:
     plan = json.loads(next((path / "build" / "zlig").glob("*/plan.json")).read_text())
     (ext,) = plan["extensions"]
     assert (ext["optimize"], ext["strip"], ext["rpaths"]) == ("ReleaseSmall", False, ["$ORIGIN"])
-    assert ext["c_sources"][0]["flags"] == ["-fwrapv", "-UDROPPED", "-DFROM_ARGS=7", "-std=c11"]
+    assert ext["c_sources"][0]["flags"] == [
+        *prefix_maps(path),
+        "-fwrapv",
+        "-UDROPPED",
+        "-DFROM_ARGS=7",
+        "-std=c11",
+    ]
     so = tmp_path / f"site-{wheel.stem}" / "optsdemo" / f"_core{SUFFIX}"
     from elftools.elf.elffile import ELFFile
 

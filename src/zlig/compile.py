@@ -67,7 +67,7 @@ def compile_extensions(settings: Settings, target: Target) -> list[Built]:
     _make_build_dir(settings.build_dir, folder)
     zig_exe = zig.find_zig()
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
-    plan = make_plan(settings, target)
+    plan = make_plan(settings, target, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     out = folder / "out"
     outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}
