@@ -23,6 +23,15 @@ ZIG_VERSION = "0.16.0"
 ZIG_REQUIREMENT = f"ziglang=={ZIG_VERSION}"
 
 _DIAGNOSTIC = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.*)$")
+#: Compiler errors that zlig explains, with the way out.
+_EXPLAINED = {
+    "expansion of date or time macro is not reproducible": (
+        "__DATE__, __TIME__ and __TIMESTAMP__ make every build different, so Zig refuses "
+        "them (-Werror=date-time): remove them, define them yourself (define-macros), or "
+        'allow them with extra-compile-args = ["-Wno-date-time"], which takes the date from '
+        "SOURCE_DATE_EPOCH if it is set (and otherwise makes builds non-reproducible)"
+    ),
+}
 
 
 def find_zig() -> Path:
@@ -84,7 +93,8 @@ def _summary(output: str, root: Path, returncode: int) -> str:
                 file = Path(file).resolve().relative_to(root).as_posix()
             except ValueError:
                 pass
-            return f"{file}:{match['line']}:{match['col']}: {match['msg']}"
+            message = _EXPLAINED.get(match["msg"], match["msg"])
+            return f"{file}:{match['line']}:{match['col']}: {message}"
     for line in output.splitlines():
         if "error:" in line:
             return line.strip()
