@@ -4,22 +4,35 @@ wheelhouse with zlig's own wheel, fresh virtual environments, hook runs."""
 from __future__ import annotations
 
 import ast
+import email
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import venv
 import zipfile
 from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = Path(__file__).resolve().parent / "packages"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import wheelhouse as _wheelhouse  # noqa: E402
+
+# Fuzzing (tests/test_fuzz.py): a moderate number of examples by default, so
+# the whole file runs in well under a minute; HYPOTHESIS_PROFILE=zlig-long for
+# a longer hunt. No deadline: examples touch the file system and run Zig.
+settings.register_profile(
+    "zlig", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("zlig-long", settings.get_profile("zlig"), max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "zlig"))
 
 
 def pyenv_python(version: str) -> Path:
@@ -83,6 +96,19 @@ def project(tmp_path: Path) -> Callable[[str], Path]:
     return copy
 
 
+def prefix_maps(project_dir: Path) -> list[str]:
+    """The flags that keep the project's and Zig's folders out of the binaries
+    (innermost folder last: clang applies the last map that matches)."""
+    from zlig import zig
+
+    zig_dir = zig.find_zig().parent.resolve()  # the copy zlig keeps
+    maps = sorted(
+        [(str(project_dir.resolve()), "."), (str(zig_dir), "ziglang")], key=lambda m: len(m[0])
+    )
+    flags = [f"-ffile-prefix-map={old}={new}" for old, new in maps]
+    return [*flags, "-fsanitize-undefined-strip-path-components=-1"]
+
+
 def run(args: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing text output; never raises on failure."""
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
@@ -136,7 +162,62 @@ def wheel_members(wheel: Path) -> set[str]:
         return set(zf.namelist())
 
 
+#: What ``twine check --strict`` says of a project without a readme: true, but
+#: about the project's metadata, not about what zlig built; most test projects
+#: have no readme, to keep their sdists small.
+NO_DESCRIPTION = [
+    "WARNING `long_description_content_type` missing. defaulting to `text/x-rst`.",
+    "WARNING `long_description` missing.",
+]
+
+
+def check_wheel(wheel: Path) -> None:
+    """What the packaging tools say of a wheel: check-wheel-contents (every
+    check), ``twine check --strict``, and an install with installer, which
+    validates every RECORD entry (hash and size) against the files."""
+    with tempfile.TemporaryDirectory() as prefix:
+        runs = [
+            [Path(sys.executable).with_name("check-wheel-contents"), "--no-config", wheel],
+            [sys.executable, "-m", "installer", "--validate-record", "all", "-d", prefix, wheel],
+        ]
+        # All three at once: each spends most of its time starting up.
+        procs = [
+            subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for args in runs
+        ]
+        check_distribution(wheel)
+        for args, proc in zip(runs, procs):
+            output = proc.communicate()[0]
+            assert proc.returncode == 0, f"{args} failed:\n{output}"
+
+
+def check_distribution(path: Path) -> None:
+    """``twine check --strict`` of a wheel or an sdist (a missing readme aside)."""
+    result = run([Path(sys.executable).with_name("twine"), "--no-color", "check", "--strict", path])
+    if result.returncode != 0:
+        warnings = [" ".join(line.split()) for line in result.stdout.splitlines() if "WARN" in line]
+        assert warnings == NO_DESCRIPTION and "ERROR" not in result.stdout, result.stdout
+        metadata = email.message_from_string(_metadata(path))
+        assert not metadata.get_payload() and "Description" not in metadata, result.stdout
+
+
+def _metadata(path: Path) -> str:
+    """The METADATA (wheel) or PKG-INFO (sdist) text."""
+    if path.suffix == ".whl":
+        return read_member(path, ".dist-info/METADATA")
+    with tarfile.open(path) as tf:
+        (name,) = [n for n in tf.getnames() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
+        member = tf.extractfile(name)
+        assert member is not None
+        return member.read().decode()
+
+
 def read_member(wheel: Path, suffix: str) -> str:
     with zipfile.ZipFile(wheel) as zf:
-        (name,) = [n for n in zf.namelist() if n == suffix or n.endswith("/" + suffix)]
+        # "demo.pth" is that file, not "_zlig_editable_demo.pth"; ".dist-info/X" a suffix.
+        (name,) = [
+            n
+            for n in zf.namelist()
+            if ("/" + n).endswith("/" + suffix) or (suffix[0] == "." and n.endswith(suffix))
+        ]
         return zf.read(name).decode()

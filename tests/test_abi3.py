@@ -10,7 +10,15 @@ import pytest
 from zlig import config
 from zlig.errors import ConfigError
 
-from .conftest import check, hook_value, offline_env, pyenv_python, run_hook, wheel_members
+from .conftest import (
+    check,
+    check_wheel,
+    hook_value,
+    offline_env,
+    pyenv_python,
+    run_hook,
+    wheel_members,
+)
 
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -33,6 +41,7 @@ def test_abi3_wheel(abi3_wheel: Path) -> None:
         "limited-1.0.dist-info/METADATA",
         "limited-1.0.dist-info/RECORD",
     }
+    check_wheel(abi3_wheel)
     result = check([ABI3AUDIT, "--strict", "--summary", abi3_wheel])
     out = result.stdout + result.stderr
     assert "1 extensions scanned; 0 ABI version mismatches and 0 ABI violations" in " ".join(

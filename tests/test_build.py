@@ -17,7 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import check, hook_value, offline_env, read_member, run, run_hook, wheel_members
+from .conftest import (
+    check,
+    check_distribution,
+    check_wheel,
+    hook_value,
+    offline_env,
+    prefix_maps,
+    read_member,
+    run,
+    run_hook,
+    wheel_members,
+)
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
 # The demo uses no versioned glibc symbol: the audit finds it fit for the
@@ -96,11 +107,13 @@ def test_wheel_and_sdist_of_a_nested_project(project, make_venv, wheelhouse: Pat
         f"Tag: cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64\n"
     )
     assert_record_matches(wheel)
+    check_wheel(wheel)
 
     result = run_hook(path, "build_sdist('dist')")
     assert result.returncode == 0, result.stderr
     with tarfile.open(path / "dist" / "spam-2.0.tar.gz") as tf:
         assert {n.removeprefix("spam-2.0/") for n in tf.getnames()} == NESTED_SDIST
+    check_distribution(path / "dist" / "spam-2.0.tar.gz")
     assert {p.name for p in (path / "dist").iterdir()} == {
         "spam-2.0.tar.gz",
         f"spam-2.0-{NESTED_TAG}.whl",
@@ -131,7 +144,9 @@ def test_build_plan_is_portable_and_optimised(project) -> None:
     (ext,) = plan["extensions"]
     assert (plan["cpu"], plan["target"]) == ("baseline", "x86_64-linux-gnu.2.17")
     assert (ext["optimize"], ext["strip"]) == ("ReleaseFast", True)
-    assert ext["c_sources"] == [{"path": str(path / "src/demo/_core.c"), "flags": ["-fwrapv"]}]
+    assert ext["c_sources"] == [
+        {"path": str(path / "src/demo/_core.c"), "flags": [*prefix_maps(path), "-fwrapv"]}
+    ]
     assert ext["macros"] == [["NDEBUG", "1"]]
 
     result = run_hook(path, "build_wheel('dist', {'optimize': 'Debug'})")
@@ -171,6 +186,7 @@ def test_pure_project_needs_no_zig(project) -> None:
         "purepkg-0.3.dist-info/RECORD",
     }
     assert "Root-Is-Purelib: true\nTag: py3-none-any\n" in read_member(wheel, "WHEEL")
+    check_wheel(wheel)
     assert not (path / "build").exists()
 
 
@@ -221,6 +237,7 @@ def test_editable_wheel(project) -> None:
     assert f"'extensions': {{'demo._core': '{out}/demo/_core{SUFFIX}'}}" in loader
     # The extension stays in the build folder; the source tree is untouched.
     assert sorted(p.name for p in (path / "src" / "demo").iterdir()) == ["__init__.py", "_core.c"]
+    check_wheel(wheel)
 
 
 def test_missing_zig_is_a_clear_error(
@@ -251,3 +268,16 @@ def test_flit_error_at_the_boundary(project) -> None:
     result = run([sys.executable, "-c", "import zlig; zlig.build_sdist('dist')"], cwd=path)
     assert result.returncode == 1
     assert result.stderr == "zlig: error: flit-core: No file/folder found for module nothere\n"
+
+
+def test_check_wheel_catches_a_wrong_record(project, tmp_path: Path) -> None:
+    path = project("pure")
+    wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
+    tampered = tmp_path / wheel.name
+    with zipfile.ZipFile(wheel) as zin, zipfile.ZipFile(tampered, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, data + b"# changed\n" if info.filename.endswith(".py") else data)
+    check_wheel(wheel)
+    with pytest.raises(AssertionError, match="didn't match RECORD"):
+        check_wheel(tampered)

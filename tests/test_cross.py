@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, check, hook_value, run_hook
+from .conftest import ROOT, check, check_wheel, hook_value, run_hook
 from .test_manylinux import auditwheel_tag
 
 pytestmark = [pytest.mark.slow, pytest.mark.emulated]
@@ -39,6 +39,7 @@ def test_abi3_wheel_for_aarch64(project, sysroot: Path, tmp_path: Path) -> None:
     name = hook_value(run_hook(path, f"build_wheel('dist', {{'target': {TARGET!r}}})"))
     assert name == f"limited-1.0-cp39-abi3-{PLATFORM}.whl"
     assert auditwheel_tag(path / "dist" / str(name)) == "manylinux_2_17_aarch64"
+    check_wheel(path / "dist" / str(name))
     out = run_on_arm64(
         sysroot,
         path / "dist" / str(name),
@@ -61,6 +62,7 @@ def test_cp311_wheel_for_aarch64(project, sysroot: Path, tmp_path: Path) -> None
     name = hook_value(run_hook(path, f"build_wheel('dist', {settings!r})"))
     assert name == f"demo-1.0.0-cp311-cp311-{PLATFORM}.whl"
     assert auditwheel_tag(path / "dist" / str(name)) == "manylinux_2_17_aarch64"
+    check_wheel(path / "dist" / str(name))
     out = run_on_arm64(
         sysroot,
         path / "dist" / str(name),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 from zlig import config, zig
 from zlig.errors import BuildError, ConfigError
 
-from .conftest import hook_value, run_hook, wheel_members
+from .conftest import hook_value, run, run_hook, wheel_members
+from .test_languages import run_from_wheel
 
 HOOK_ERRORS = [
     (
@@ -174,3 +176,45 @@ def test_shipped_headers_stay_and_stale_builds_go(project) -> None:
         "demo/vendored.so",
         f"demo/_core.cpython-{version}-x86_64-linux-gnu.so",
     }
+
+
+def test_date_and_time_macros_are_refused_with_the_way_out(project, tmp_path: Path) -> None:
+    path = project("demo")
+    source = path / "src" / "demo" / "_core.c"
+    text = source.read_text().replace(
+        '{"add", add,', '{"built", built, METH_NOARGS, ""},\n{"add", add,'
+    )
+    source.write_text(
+        text.replace(
+            "#include <Python.h>\n",
+            "#include <Python.h>\nstatic PyObject *built(PyObject *m, PyObject *a) {\n"
+            '    return PyUnicode_FromString(__DATE__ " " __TIME__);\n}\n',
+        )
+    )
+    result = run_hook(path, "build_wheel('dist')")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "zlig: error: src/demo/_core.c:4:33: __DATE__, __TIME__ and __TIMESTAMP__ make every "
+        "build different, so Zig refuses them (-Werror=date-time): remove them, define them "
+        'yourself (define-macros), or allow them with extra-compile-args = ["-Wno-date-time"], '
+        "which takes the date from SOURCE_DATE_EPOCH if it is set (and otherwise makes builds "
+        "non-reproducible)"
+    )
+    assert not (path / "dist").exists()
+
+    # The ways out the README gives: allow them, dated by SOURCE_DATE_EPOCH ...
+    sources = 'sources = ["src/demo/*.c"]'
+    edit(path, sources, sources + ', extra-compile-args = ["-Wno-date-time"]')
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    code = "import zlig; print(repr(zlig.build_wheel('dist')))"
+    wheel = path / "dist" / str(hook_value(run([sys.executable, "-c", code], cwd=path, env=env)))
+    call = "import demo._core as c; print(c.built())"
+    assert run_from_wheel(wheel, call, tmp_path / "1") == "Nov 14 2023 22:13:20\n"
+    # ... or define them.
+    edit(
+        path,
+        ', extra-compile-args = ["-Wno-date-time"]',
+        """, define-macros = { __DATE__ = '"Jan  1 2025"', __TIME__ = '"00:00:00"' }""",
+    )
+    wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
+    assert run_from_wheel(wheel, call, tmp_path / "2") == "Jan  1 2025 00:00:00\n"

@@ -11,7 +11,16 @@ from pathlib import Path
 
 from zlig import manylinux
 
-from .conftest import check, hook_value, offline_env, run_hook, wheel_members
+from .conftest import (
+    check,
+    check_distribution,
+    check_wheel,
+    hook_value,
+    offline_env,
+    prefix_maps,
+    run_hook,
+    wheel_members,
+)
 from .test_manylinux import auditwheel_tag
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
@@ -42,6 +51,7 @@ def test_cxx_and_c_in_one_extension(project, make_venv, wheelhouse) -> None:
     needed = manylinux.read_elf(wheel.parent / "cxxpkg" / f"_core{SUFFIX}").needed
     assert not any("stdc++" in lib or "c++" in lib for lib in needed), needed
     assert auditwheel_tag(wheel) == "manylinux_2_17_x86_64"
+    check_wheel(wheel)
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
     code = (
@@ -64,6 +74,7 @@ def test_zig_extension_example(project, make_venv, wheelhouse) -> None:
         "zigdemo-1.0.0.dist-info/RECORD",
     }
     assert auditwheel_tag(wheel) == "manylinux_2_5_x86_64"
+    check_wheel(wheel)
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
     out = check([python, "-c", "import zigdemo as z; print(z.add(2, 3), z.fib(50), z.triple(14))"])
@@ -73,6 +84,7 @@ def test_zig_extension_example(project, make_venv, wheelhouse) -> None:
         assert {"zigdemo-1.0.0/src/zigdemo/core.zig", "zigdemo-1.0.0/src/zigdemo/helper.c"} <= set(
             tf.getnames()
         )
+    check_distribution(path / "dist" / "zigdemo-1.0.0.tar.gz")
 
 
 def test_optional_extension_that_fails_is_skipped(project, tmp_path) -> None:
@@ -86,6 +98,7 @@ def test_optional_extension_that_fails_is_skipped(project, tmp_path) -> None:
     wheel = path / "dist" / str(hook_value(result))
     assert f"optpkg/_core{SUFFIX}" in wheel_members(wheel)
     assert not any("_speedups" in n for n in wheel_members(wheel))
+    check_wheel(wheel)
     assert run_from_wheel(wheel, "import optpkg; print(optpkg.fast)", tmp_path) == "None\n"
     # A required extension that fails still fails the build.
     text = (path / "pyproject.toml").read_text().replace("optional = true", "optional = false")
@@ -135,10 +148,17 @@ def test_every_option_in_one_build(project, tmp_path) -> None:
     # c11, a bare-token macro, a string macro, extra-compile-args, a project-wide
     # macro, libm; DROPPED is defined project-wide and undefined per extension.
     assert out == "(201112, 5, 'hello', 7, 1, 4.0)\n"
+    check_wheel(wheel)
     plan = json.loads(next((path / "build" / "zlig").glob("*/plan.json")).read_text())
     (ext,) = plan["extensions"]
     assert (ext["optimize"], ext["strip"], ext["rpaths"]) == ("ReleaseSmall", False, ["$ORIGIN"])
-    assert ext["c_sources"][0]["flags"] == ["-fwrapv", "-UDROPPED", "-DFROM_ARGS=7", "-std=c11"]
+    assert ext["c_sources"][0]["flags"] == [
+        *prefix_maps(path),
+        "-fwrapv",
+        "-UDROPPED",
+        "-DFROM_ARGS=7",
+        "-std=c11",
+    ]
     so = tmp_path / f"site-{wheel.stem}" / "optsdemo" / f"_core{SUFFIX}"
     from elftools.elf.elffile import ELFFile
 

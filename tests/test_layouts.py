@@ -7,7 +7,15 @@ import tarfile
 
 import pytest
 
-from .conftest import check, hook_value, offline_env, run_hook, wheel_members
+from .conftest import (
+    check,
+    check_distribution,
+    check_wheel,
+    hook_value,
+    offline_env,
+    run_hook,
+    wheel_members,
+)
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
 SUFFIX = f".cpython-{VERSION}-x86_64-linux-gnu.so"
@@ -59,6 +67,8 @@ def test_layout(project, make_venv, wheelhouse, name: str) -> None:
     with tarfile.open(sdist) as tf:
         prefix = sdist.name.removesuffix(".tar.gz") + "/"
         assert {n.removeprefix(prefix) for n in tf.getnames()} == sdist_members
+    check_wheel(wheel)
+    check_distribution(sdist)
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
     assert check([python, "-c", code], cwd="/").stdout == expected + "\n"

@@ -13,7 +13,7 @@ import pytest
 from zlig import config, manylinux
 from zlig.errors import ConfigError
 
-from .conftest import check, hook_value, run_hook
+from .conftest import check, check_wheel, hook_value, run_hook
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
 AUDITWHEEL = Path(sys.executable).with_name("auditwheel")
@@ -67,6 +67,7 @@ def test_off_gives_a_plain_linux_wheel(project, monkeypatch: pytest.MonkeyPatch)
     assert wheel.name == f"demo-1.0.0-cp{VERSION}-cp{VERSION}-linux_x86_64.whl"
     plan_file = path / "build/zlig" / f"cp{VERSION}-cp{VERSION}-linux_x86_64/plan.json"
     assert json.loads(plan_file.read_text())["target"].startswith("x86_64-linux-gnu.2.")
+    check_wheel(wheel)
 
 
 def make_extlib(path: Path) -> None:

@@ -40,7 +40,7 @@ const Plan = struct {
     /// An empty C file whose text changes with the project's inputs; compiled
     /// into every extension so that Zig re-checks every object when any input
     /// changed (see zlig/compile.py).
-    stamp: []const u8,
+    stamp: CSource,
     extensions: []const Extension,
 };
 
@@ -71,7 +71,7 @@ pub fn build(b: *std.Build) !void {
         for (ext.libraries) |name| module.linkSystemLibrary(name, .{});
         for (ext.rpaths) |dir| module.addRPathSpecial(dir);
         for (ext.objects) |path| module.addObjectFile(.{ .cwd_relative = path });
-        module.addCSourceFile(.{ .file = .{ .cwd_relative = plan.stamp }, .flags = &.{} });
+        module.addCSourceFile(.{ .file = .{ .cwd_relative = plan.stamp.path }, .flags = plan.stamp.flags });
         for (ext.c_sources) |source| {
             module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
         }

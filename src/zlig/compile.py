@@ -105,7 +105,7 @@ def _tag(target: Target, built: list[Built]) -> str:
 def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) -> list[Built]:
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
     write_stamp_source(folder, fingerprint(settings.extensions, settings.root))
-    plan = make_plan(settings, target, folder / STAMP_SOURCE)
+    plan = make_plan(settings, target, folder / STAMP_SOURCE, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     out = folder / "out"
     outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}

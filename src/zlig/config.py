@@ -87,7 +87,7 @@ def _check_bool(value: str, key: str) -> str:
 
 
 def _check_relative_dir(value: str, key: str) -> str:
-    if not value or Path(value).is_absolute() or ".." in Path(value).parts:
+    if not value or "\0" in value or Path(value).is_absolute() or ".." in Path(value).parts:
         raise ConfigError(f"{key}: {value!r} must be a folder path inside the project")
     return value
 

@@ -36,6 +36,15 @@ STAMP = "editable-stamp.txt"
 #: The C file that carries the inputs' fingerprint into every compile step.
 STAMP_SOURCE = "inputs.c"
 
+#: Compiler errors that zlig explains, with the way out.
+_EXPLAINED = {
+    "expansion of date or time macro is not reproducible": (
+        "__DATE__, __TIME__ and __TIMESTAMP__ make every build different, so Zig refuses "
+        "them (-Werror=date-time): remove them, define them yourself (define-macros), or "
+        'allow them with extra-compile-args = ["-Wno-date-time"], which takes the date from '
+        "SOURCE_DATE_EPOCH if it is set (and otherwise makes builds non-reproducible)"
+    ),
+}
 _DIAGNOSTIC = r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.*)$"
 
 
@@ -77,7 +86,8 @@ def summary(output: str, root: Path, returncode: int) -> str:
                 file = Path(file).resolve().relative_to(root).as_posix()
             except ValueError:
                 pass
-            return f"{file}:{match['line']}:{match['col']}: {match['msg']}"
+            message = _EXPLAINED.get(match["msg"], match["msg"])
+            return f"{file}:{match['line']}:{match['col']}: {message}"
     for line in output.splitlines():
         if "error:" in line:
             return line.strip()

@@ -20,7 +20,7 @@ from .project import Project, is_inside
 #: Source files zlig compiles, by suffix, and the language they are compiled as.
 SOURCE_LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".zig": "zig"}
 OPTIMIZE_MODES = ("Debug", "ReleaseSafe", "ReleaseFast", "ReleaseSmall")
-_LIMITED_API = re.compile(r"cp3(\d+)\Z")
+_LIMITED_API = re.compile(r"cp3([1-9][0-9]{0,2})\Z")
 _C_STD = re.compile(r"(c|gnu)[0-9][0-9a-z]*\Z")
 _CXX_STD = re.compile(r"(c|gnu)\+\+[0-9][0-9a-z]*\Z")
 _LINK_ARG = re.compile(r"-l(?P<lib>.+)|-L(?P<dir>.+)|-Wl,-rpath[,=](?P<rpath>.+)")
@@ -136,7 +136,7 @@ def _link_args(value: Any, key: str, root: Path) -> LinkArgs:
             dirs += validate.folders([match["dir"]], key, root)
         elif match and match["rpath"]:
             rpaths.append(match["rpath"])
-        elif arg.endswith((".a", ".o", ".so")) and (root / arg).is_file():
+        elif arg.endswith((".a", ".o", ".so")) and validate.is_file(root / arg):
             objects.append((root / arg).resolve())
         elif arg in ("-static-libstdc++", "-static-libgcc"):
             continue  # Zig links its C++ runtime statically anyway

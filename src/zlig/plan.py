@@ -21,21 +21,33 @@ def output_name(extension: Extension, target: Target) -> str:
     return extension.name.replace(".", "/") + target.ext_suffix(extension)
 
 
-def make_plan(settings: Settings, target: Target, stamp: Path) -> dict[str, Any]:
-    """The plan for all extensions (build.zig's ``Plan`` struct)."""
+def make_plan(
+    settings: Settings, target: Target, stamp: Path, zig_dir: Path | None = None
+) -> dict[str, Any]:
+    """The plan for all extensions (build.zig's ``Plan`` struct).
+
+    ``stamp`` is the C file that carries the inputs' fingerprint (see
+    editable_loader.write_stamp_source); ``zig_dir`` is Zig's folder (holding
+    its ``lib``).
+    """
+    prefix_maps = {settings.root: "."}
+    if zig_dir:  # Zig names its headers by its real path
+        prefix_maps[zig_dir.resolve()] = "ziglang"
     return {
         "target": target.platform.zig_target,
         # Zig's default CPU is the build machine's own; a wheel must run on
         # any CPU of its architecture.
         "cpu": "baseline",
-        "stamp": str(stamp),
-        "extensions": [_extension_plan(ext, target) for ext in settings.extensions],
+        "stamp": {"path": str(stamp), "flags": _path_flags(prefix_maps)},
+        "extensions": [_extension_plan(ext, target, prefix_maps) for ext in settings.extensions],
     }
 
 
-def _extension_plan(ext: Extension, target: Target) -> dict[str, Any]:
-    include_dirs = [*ext.include_dirs, *(_package_include(p, ext) for p in ext.include_packages)]
-    flags = _flags(ext, target)
+def _extension_plan(ext: Extension, target: Target, prefix_maps: dict[Path, str]) -> dict[str, Any]:
+    packages = {name: _package_include(name, ext) for name in ext.include_packages}
+    include_dirs = [*ext.include_dirs, *packages.values()]
+    maps = {**prefix_maps, **{path: f"{name}-include" for name, path in packages.items()}}
+    flags = _path_flags(maps) + _flags(ext, target)
     link = ext.extra_link_args
     return {
         "name": ext.name,
@@ -74,6 +86,20 @@ def _macros(ext: Extension, target: Target) -> list[list[str]]:
         macros.append(("Py_GIL_DISABLED", "1"))
     macros += ext.define_macros
     return [[name, "1" if value is None else value] for name, value in macros]
+
+
+def _path_flags(maps: dict[Path, str]) -> list[str]:
+    """Debug info, ``__FILE__`` and ``assert()`` name files by absolute path. Map
+    the folders that differ between two builds of the same sources (the project,
+    Zig and header packages, which build isolation installs in a new temporary
+    folder each time) to fixed names, so that the builds give the same bytes."""
+    # clang applies the last map that matches: inner (longer) folders last. A
+    # folder with '=' in its name cannot be mapped (clang splits at the first).
+    olds = sorted((str(old) for old in maps if "=" not in str(old)), key=lambda o: (len(o), o))
+    flags = [f"-ffile-prefix-map={old}={maps[Path(old)]}" for old in olds]
+    # The undefined-behaviour checks of Debug builds name their file without
+    # the maps: by its last component only (Zig's own headers are absolute).
+    return [*flags, "-fsanitize-undefined-strip-path-components=-1"]
 
 
 def _flags(ext: Extension, target: Target) -> list[str]:

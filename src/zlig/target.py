@@ -20,6 +20,7 @@ from typing import Any
 
 from packaging import tags
 
+from . import validate
 from .config import TARGET_ARCHS, Settings
 from .errors import BuildError, ConfigError
 from .extension import Extension
@@ -28,11 +29,11 @@ PURE_TAG = "py3-none-any"
 
 _ABI_FROM_SUFFIX = (
     # .cpython-311-x86_64-linux-gnu.so, .cpython-313t-…, .cpython-311d-…
-    (re.compile(r"\.cpython-(?P<version>\d+)(?P<flags>[a-z]*)-"), "cp{version}{flags}"),
+    (re.compile(r"\.cpython-(?P<version>[0-9]+)(?P<flags>[a-z]*)-"), "cp{version}{flags}"),
     # .cp311-win_amd64.pyd, .cp313t-win_amd64.pyd
-    (re.compile(r"\.cp(?P<version>\d+)(?P<flags>[a-z]*)-win"), "cp{version}{flags}"),
+    (re.compile(r"\.cp(?P<version>[0-9]+)(?P<flags>[a-z]*)-win"), "cp{version}{flags}"),
     # .pypy310-pp73-x86_64-linux-gnu.so
-    (re.compile(r"\.(?P<pypy>pypy\d+)-(?P<pp>pp\d+)-"), "{pypy}_{pp}"),
+    (re.compile(r"\.(?P<pypy>pypy[0-9]+)-(?P<pp>pp[0-9]+)-"), "{pypy}_{pp}"),
 )
 
 _LINUX_32BIT = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv7l"}
@@ -148,14 +149,17 @@ def running_interpreter() -> Interpreter:
 
 def cross_interpreter(ext_suffix: str, include_dir: str) -> Interpreter:
     """The target's Python when cross-compiling, from the user's settings."""
-    abi = abi_tag(ext_suffix)
-    match = re.fullmatch(r"cp(\d)(\d+)[a-z]*", abi)
+    try:
+        abi = abi_tag(ext_suffix)
+    except BuildError:
+        abi = ""
+    match = re.fullmatch(r"cp([0-9])([0-9]+)[a-z]*", abi)
     if not match:
         raise ConfigError(f"target-ext-suffix: {ext_suffix!r} is not a CPython EXT_SUFFIX")
     # Several folders, like PATH: Debian's pyconfig.h includes an
     # architecture-specific one from the folder above.
     includes = [Path(p) for p in include_dir.split(os.pathsep) if p]
-    if not includes or not (includes[0] / "Python.h").is_file():
+    if not includes or not validate.is_file(includes[0] / "Python.h"):
         raise ConfigError(f"target-include-dir: {include_dir!r} holds no Python.h")
     return Interpreter(
         interpreter_tag=f"cp{match[1]}{match[2]}",

@@ -60,6 +60,22 @@ def identifiers(value: Any, key: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def is_dir(path: Path) -> bool:
+    """``path.is_dir()``, False also for names the system cannot look up (too long)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False also for names the system cannot look up (too long)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def folders(value: Any, key: str, root: Path) -> tuple[Path, ...]:
     """Folders relative to the project root (or absolute); each must exist.
 
@@ -70,7 +86,7 @@ def folders(value: Any, key: str, root: Path) -> tuple[Path, ...]:
     dirs = []
     for entry in string_list(value, key):
         path = root / entry  # an absolute entry replaces root
-        if not path.is_dir():
+        if not is_dir(path):
             raise ConfigError(f"{key}: {entry!r} is not a folder")
         resolved = path.resolve()
         if not Path(entry).is_absolute() and not (
