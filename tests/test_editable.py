@@ -46,8 +46,16 @@ def test_changed_source_is_rebuilt_on_import(project, make_venv, wheelhouse) -> 
     result = call(python, add, **VERBOSE)
     assert (result.stdout, result.stderr) == ("105\n", "zlig: demo is up to date\n")
 
+    # A bad $ZLIG_JOBS, when a rebuild needs it, is an ImportError that says so.
+    replace(source, "a + b + 100", "a + b + 101")
+    result = call(python, add, ZLIG_JOBS="many")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "ImportError: zlig: ZLIG_JOBS must be a whole number of at least 1, not 'many'"
+    )
+
     # A compile error is an ImportError naming the file and line.
-    replace(source, "a + b + 100", "a + b +")
+    replace(source, "a + b + 101", "a + b +")
     result = call(python, add)
     assert result.returncode == 1
     assert (

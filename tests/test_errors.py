@@ -218,3 +218,21 @@ def test_date_and_time_macros_are_refused_with_the_way_out(project, tmp_path: Pa
     )
     wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
     assert run_from_wheel(wheel, call, tmp_path / "2") == "Jan  1 2025 00:00:00\n"
+
+
+@pytest.mark.parametrize("value", ["0", "two", ""])
+def test_bad_jobs_variable(project, value: str) -> None:
+    path = project("demo")
+    result = run_hook(path, "build_wheel('dist')", env={**os.environ, "ZLIG_JOBS": value})
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"zlig: error: ZLIG_JOBS must be a whole number of at least 1, not {value!r}"
+    )
+    assert not (path / "dist").exists()
+
+
+def test_jobs_variable_sets_zig_jobs(project) -> None:
+    path = project("demo")
+    result = run_hook(path, "build_wheel('dist')", env={**os.environ, "ZLIG_JOBS": "5"})
+    assert hook_value(result) == os.listdir(path / "dist")[0]
+    assert " -j5 " in result.stdout

@@ -7,8 +7,11 @@ includes or its flags change: new object files are what a build compiled.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Callable
@@ -93,3 +96,72 @@ def test_cache_survives_isolated_builds(project, wheelhouse, tmp_path: Path) -> 
 def _tag() -> str:
     version = f"{sys.version_info[0]}{sys.version_info[1]}"
     return f"cp{version}-cp{version}-manylinux_2_17_x86_64.manylinux2014_x86_64"
+
+
+def many_files_project(root: Path, count: int) -> Path:
+    """An extension of ``count`` C files plus a module file; the first two
+    include ``shared.h``. ``many.total()`` sums what every file returns."""
+    (root / "src" / "many").mkdir(parents=True)
+    (root / "src" / "many" / "__init__.py").write_text("from ._core import total\n")
+    (root / "csrc").mkdir()
+    (root / "csrc" / "shared.h").write_text(f"#define SHARED 100 /* {root} */\n")
+    calls = []
+    for i in range(count):
+        header = '#include "shared.h"\n' if i < 2 else "#define SHARED 0\n"
+        (root / "csrc" / f"part{i:02}.c").write_text(
+            f"{header}long many_f{i}(void) {{ return {i} + SHARED; }} /* {root} */\n"
+        )
+        calls.append(f"many_f{i}()")
+    (root / "csrc" / "module.c").write_text(
+        "#include <Python.h>\n"
+        + "".join(f"long many_f{i}(void);\n" for i in range(count))
+        + "static PyObject *total(PyObject *m, PyObject *a) {\n"
+        + f"    return PyLong_FromLong({' + '.join(calls)});\n}}\n"
+        + 'static PyMethodDef methods[] = {{"total", total, METH_NOARGS, NULL}, {NULL}};\n'
+        + 'static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "_core", NULL, -1, methods};\n'
+        + "PyMODINIT_FUNC PyInit__core(void) { return PyModule_Create(&def); }\n"
+    )
+    (root / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["zlig"]\nbuild-backend = "zlig"\n'
+        '[project]\nname = "many"\nversion = "1.0"\ndescription = "x"\n'
+        '[tool.zlig]\nextensions = [{ name = "many._core", sources = ["csrc/*.c"] }]\n'
+    )
+    return root
+
+
+def total(project_dir: Path, tmp_path: Path) -> int:
+    """``many.total()`` from the wheel just built."""
+    (wheel,) = (project_dir / "dist").glob("*.whl")
+    unpacked = tmp_path / "unpacked"
+    shutil.rmtree(unpacked, ignore_errors=True)
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(unpacked)
+    code = "import many; print(many.total())"
+    return int(check([sys.executable, "-c", code], cwd=unpacked).stdout)
+
+
+def test_split_extension_compiles_in_groups_and_recompiles_only_what_changed(
+    tmp_path: Path,
+) -> None:
+    """17 files: build.zig compiles them in three groups (steps that Zig runs in
+    parallel); a change still recompiles only the files it affects."""
+    path = many_files_project(tmp_path / "many", 16)
+    stems = {f"part{i:02}" for i in range(16)} | {"module"}
+
+    def build() -> Counter[str]:
+        before = cache_files(".o")
+        hook_value(run_hook(path, "build_wheel('dist')"))
+        return Counter(p.stem for p in cache_files(".o") - before if p.stem in stems)
+
+    assert build() == Counter(stems)
+    (plan_file,) = (path / "build" / "zlig").glob("*/plan.json")
+    (ext,) = json.loads(plan_file.read_text())["extensions"]
+    assert [len(part) for part in ext["parts"]] == [6, 6, 5] and ext["c_sources"] == []
+    assert total(path, tmp_path) == sum(range(16)) + 200
+
+    assert build() == Counter()
+    append(path / "csrc" / "part09.c", "/* one source */\n")
+    assert build() == Counter(part09=1)
+    (path / "csrc" / "shared.h").write_text("#define SHARED 1000\n")
+    assert build() == Counter(part00=1, part01=1)
+    assert total(path, tmp_path) == sum(range(16)) + 2000

@@ -18,8 +18,13 @@ const Extension = struct {
     strip: bool,
     /// A .zig file that is the module's root (it exports PyInit_<name>), or null.
     root_source: ?[]const u8,
-    /// C and C++ sources (absolute paths), each with its compiler flags.
+    /// C and C++ sources (absolute paths), each with its compiler flags,
+    /// compiled in the library's own step.
     c_sources: []const CSource,
+    /// More C and C++ sources, in groups: each group is compiled into an
+    /// object file by a step of its own, so that Zig runs groups in parallel
+    /// (one step compiles its files one after another).
+    parts: []const []const CSource,
     /// -D macros, for C sources and a Zig root's @cImport alike.
     macros: []const [2][]const u8,
     include_dirs: []const []const u8,
@@ -56,29 +61,51 @@ pub fn build(b: *std.Build) !void {
     }));
 
     for (plan.extensions) |ext| {
-        const module = b.createModule(.{
-            .root_source_file = if (ext.root_source) |root| .{ .cwd_relative = root } else null,
-            .target = target,
-            .optimize = ext.optimize,
-            .link_libc = true,
-            .link_libcpp = if (ext.link_libcpp) true else null,
-            .strip = ext.strip,
-        });
-        for (ext.python_include_dirs) |dir| module.addSystemIncludePath(.{ .cwd_relative = dir });
-        for (ext.include_dirs) |dir| module.addIncludePath(.{ .cwd_relative = dir });
-        for (ext.macros) |macro| module.addCMacro(macro[0], macro[1]);
+        const module = extensionModule(b, plan, ext, target, ext.root_source);
+        for (ext.c_sources) |source| {
+            module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
+        }
+        for (ext.parts, 0..) |sources, i| {
+            const part = extensionModule(b, plan, ext, target, null);
+            for (sources) |source| {
+                part.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
+            }
+            const name = b.fmt("{s}.part{d}", .{ ext.name, i });
+            module.addObject(b.addObject(.{ .name = name, .root_module = part }));
+        }
         for (ext.library_dirs) |dir| module.addLibraryPath(.{ .cwd_relative = dir });
         for (ext.libraries) |name| module.linkSystemLibrary(name, .{});
         for (ext.rpaths) |dir| module.addRPathSpecial(dir);
         for (ext.objects) |path| module.addObjectFile(.{ .cwd_relative = path });
-        module.addCSourceFile(.{ .file = .{ .cwd_relative = plan.stamp.path }, .flags = plan.stamp.flags });
-        for (ext.c_sources) |source| {
-            module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
-        }
         const lib = b.addLibrary(.{ .linkage = .dynamic, .name = ext.name, .root_module = module });
         // An extension resolves the interpreter's symbols when it is loaded.
         lib.linker_allow_shlib_undefined = true;
         const install = b.addInstallFileWithDir(lib.getEmittedBin(), .prefix, ext.output);
         b.getInstallStep().dependOn(&install.step);
     }
+}
+
+/// A module with the extension's compile settings and the stamp file. Every
+/// step gets the stamp: Zig 0.16 can miss a header change in a step whose
+/// own inputs did not change, and the stamp changes with every input.
+fn extensionModule(
+    b: *std.Build,
+    plan: Plan,
+    ext: Extension,
+    target: std.Build.ResolvedTarget,
+    root_source: ?[]const u8,
+) *std.Build.Module {
+    const module = b.createModule(.{
+        .root_source_file = if (root_source) |root| .{ .cwd_relative = root } else null,
+        .target = target,
+        .optimize = ext.optimize,
+        .link_libc = true,
+        .link_libcpp = if (ext.link_libcpp) true else null,
+        .strip = ext.strip,
+    });
+    for (ext.python_include_dirs) |dir| module.addSystemIncludePath(.{ .cwd_relative = dir });
+    for (ext.include_dirs) |dir| module.addIncludePath(.{ .cwd_relative = dir });
+    for (ext.macros) |macro| module.addCMacro(macro[0], macro[1]);
+    module.addCSourceFile(.{ .file = .{ .cwd_relative = plan.stamp.path }, .flags = plan.stamp.flags });
+    return module;
 }

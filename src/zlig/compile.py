@@ -114,7 +114,11 @@ def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) ->
     for path in outputs.values():
         path.unlink(missing_ok=True)
     try:
-        zig.run(zig_build_command(zig_exe, out), folder, settings.root)
+        command = zig_build_command(zig_exe, out)
+    except ValueError as e:  # $ZLIG_JOBS
+        raise BuildError(str(e)) from None
+    try:
+        zig.run(command, folder, settings.root)
     except BuildError as error:
         failed = [ext for ext, path in outputs.items() if not path.is_file()]
         if not failed or not all(ext.optional for ext in failed):

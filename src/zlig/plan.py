@@ -57,11 +57,13 @@ def _extension_plan(ext: Extension, target: Target, prefix_maps: dict[Path, str]
         # build paths out of the binaries.
         "strip": ext.stripped,
         "root_source": str(ext.zig_root) if ext.zig_root else None,
-        "c_sources": [
-            {"path": str(s), "flags": flags + _language_flags(ext, s)}
-            for s in ext.sources
-            if s.suffix != ".zig"
-        ],
+        **_split(
+            [
+                {"path": str(s), "flags": flags + _language_flags(ext, s)}
+                for s in ext.sources
+                if s.suffix != ".zig"
+            ]
+        ),
         "macros": _macros(ext, target),
         "include_dirs": [str(d) for d in include_dirs],
         "python_include_dirs": [str(d) for d in target.include_dirs(ext)],
@@ -71,6 +73,28 @@ def _extension_plan(ext: Extension, target: Target, prefix_maps: dict[Path, str]
         "objects": [str(o) for o in link.objects],
         "link_libcpp": ext.uses_cxx,
     }
+
+
+#: Sources per group of a split extension, and the most groups.
+PART_SIZE = 8
+MAX_PARTS = 16
+
+
+def _split(sources: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """build.zig's ``c_sources`` and ``parts``: an extension of many files is
+    split into groups that Zig compiles in parallel (it compiles the files of
+    one step one after another). The groups depend only on the sources, never
+    on the machine's cores, so that every machine builds the same bytes."""
+    count = min(MAX_PARTS, -(-len(sources) // PART_SIZE))
+    if count < 2:
+        return {"c_sources": sources, "parts": []}
+    size, extra = divmod(len(sources), count)
+    parts, start = [], 0
+    for i in range(count):
+        end = start + size + (i < extra)
+        parts.append(sources[start:end])
+        start = end
+    return {"c_sources": [], "parts": parts}
 
 
 def _macros(ext: Extension, target: Target) -> list[list[str]]:
