@@ -45,5 +45,5 @@ def test_benchmark_quick_subset(tmp_path: Path) -> None:
     assert data["versions"]["zig"] == "0.16.0" and data["machine"]["cpus"]
 
     assert (out / "results.png").read_bytes().startswith(b"\x89PNG")
-    assert "| a | clean, no isolation | setuptools |" in result.stdout
+    assert "| a | clean (rm -rf build dist), no isolation | setuptools |" in result.stdout
     assert git_status() == before  # everything was built in copies, under .cache

@@ -159,7 +159,10 @@ def test_split_extension_compiles_in_groups_and_recompiles_only_what_changed(
     assert [len(part) for part in ext["parts"]] == [6, 6, 5] and ext["c_sources"] == []
     assert total(path, tmp_path) == sum(range(16)) + 200
 
+    # Nothing changed: no object, group or extension compiled or linked.
+    objects, libraries = cache_files(".o"), cache_files(".so")
     assert build() == Counter()
+    assert (cache_files(".o"), cache_files(".so")) == (objects, libraries)
     append(path / "csrc" / "part09.c", "/* one source */\n")
     assert build() == Counter(part09=1)
     (path / "csrc" / "shared.h").write_text("#define SHARED 1000\n")

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import zig
 from .config import Settings
@@ -27,9 +28,15 @@ from .editable_loader import (
 )
 from .errors import BuildError
 from .extension import Extension
-from .files import fingerprint
-from .plan import make_plan, output_name
-from .target import PURE_TAG, Target, resolve
+
+if TYPE_CHECKING:
+    from .target import Target
+
+# The modules that plan and audit a build are imported when there is something
+# to compile: a pure-Python project's build costs little more than flit-core's.
+
+#: The tag of a wheel without extensions.
+PURE_TAG = "py3-none-any"
 
 _BUILD_ZIG = Path(__file__).with_name("build.zig")
 
@@ -79,6 +86,8 @@ def build_extensions(settings: Settings) -> Iterator[tuple[str, list[Built]]]:
     if not settings.extensions:
         yield PURE_TAG, []
         return
+    from .target import resolve
+
     target = resolve(settings)
     folder = build_folder(settings, target)
     folder.mkdir(exist_ok=True)
@@ -103,6 +112,9 @@ def _tag(target: Target, built: list[Built]) -> str:
 
 
 def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) -> list[Built]:
+    from .files import fingerprint
+    from .plan import make_plan, output_name
+
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
     write_stamp_source(folder, fingerprint(settings.extensions, settings.root))
     plan = make_plan(settings, target, folder / STAMP_SOURCE, zig_exe.parent)

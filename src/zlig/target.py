@@ -25,8 +25,6 @@ from .config import TARGET_ARCHS, Settings
 from .errors import BuildError, ConfigError
 from .extension import Extension
 
-PURE_TAG = "py3-none-any"
-
 _ABI_FROM_SUFFIX = (
     # .cpython-311-x86_64-linux-gnu.so, .cpython-313t-…, .cpython-311d-…
     (re.compile(r"\.cpython-(?P<version>[0-9]+)(?P<flags>[a-z]*)-"), "cp{version}{flags}"),

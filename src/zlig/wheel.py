@@ -24,12 +24,11 @@ from flit_core import wheel as flit_wheel
 from packaging.tags import parse_tag
 
 from . import __version__
-from .compile import Built
+from .compile import PURE_TAG, Built
 from .config import Settings
 from .errors import writing
 from .files import wheel_skips
 from .project import flit_errors, flit_module
-from .target import PURE_TAG
 
 
 def wheel_file_text(tag: str) -> str:

@@ -6,7 +6,6 @@ kept in zlig's cache nor installed, the build stops and says what to install.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import os
 import shlex
@@ -73,9 +72,11 @@ def _package_zig() -> Path:
             f"pip install '{ZIG_REQUIREMENT}' (build frontends install it "
             f"automatically unless build isolation is off)"
         )
+    from importlib import metadata
+
     try:
-        version = importlib.metadata.version("ziglang")
-    except importlib.metadata.PackageNotFoundError:
+        version = metadata.version("ziglang")
+    except metadata.PackageNotFoundError:
         version = "of unknown version"
     if not version.startswith(ZIG_VERSION.rsplit(".", 1)[0] + "."):
         raise BuildError(
