@@ -180,7 +180,6 @@ def build_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         PIP_DISABLE_PIP_VERSION_CHECK="1",
         UV_CACHE_DIR=str(UV_CACHE),
         UV_PYTHON_DOWNLOADS="never",
-        UV_NO_INDEX="1",
         UV_FIND_LINKS=str(WHEELS),
     )
     env.update(extra or {})
@@ -194,7 +193,10 @@ def command(frontend: str) -> list[str]:
     if frontend == "build-iso":
         return [python, "-m", "build", "--wheel", "--outdir", "dist", "."]
     uv = str(Path(python).parent / "uv")
-    return [uv, "build", "--wheel", "--no-config", "--python", python, "--out-dir", "dist", "."]
+    # uv has no environment variable for --no-index: without it, every build
+    # asks PyPI about each build requirement.
+    args = ["build", "--wheel", "--no-config", "--no-index", "--python", python]
+    return [uv, *args, "--out-dir", "dist", "."]
 
 
 def clean(project: Path) -> None:

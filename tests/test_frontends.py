@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import sys
 import tarfile
+from pathlib import Path
 
 import pytest
 
 from .conftest import check, offline_env, pyenv_python, run, wheel_members
-from .test_build import NESTED_SDIST
+from .test_build import NESTED_SDIST, TAG
 
 pytestmark = pytest.mark.slow
 
@@ -46,6 +47,32 @@ def test_python_m_build_sdist_then_wheel(project, make_venv, wheelhouse, tmp_pat
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
     out = check([python, "-c", "import spam.sub as s; print(s.twice_b(20))"], cwd="/")
     assert out.stdout == "41\n"
+
+
+def test_uv_build_sdist_then_wheel(project, make_venv, wheelhouse, tmp_path) -> None:
+    """uv (offline: it has no environment variable for --no-index) makes the sdist,
+    then the wheel from it, in environments it installs itself."""
+    path = project("demo")
+    out = tmp_path / "out"
+    uv = Path(sys.executable).parent / "uv"
+    args = ["build", "--no-config", "--no-index", "--find-links", wheelhouse]
+    env = {**offline_env(wheelhouse), "UV_CACHE_DIR": str(tmp_path / "uv-cache")}
+    result = run([uv, *args, "--python", sys.executable, "--out-dir", out, path], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    version = f"{sys.version_info[0]}{sys.version_info[1]}"
+    wheel = f"demo-1.0.0-{TAG}.whl"
+    # uv writes the .gitignore.
+    assert {p.name for p in out.iterdir()} == {".gitignore", "demo-1.0.0.tar.gz", wheel}
+    assert wheel_members(out / wheel) == {
+        "demo/__init__.py",
+        f"demo/_core.cpython-{version}-x86_64-linux-gnu.so",
+        "demo-1.0.0.dist-info/WHEEL",
+        "demo-1.0.0.dist-info/METADATA",
+        "demo-1.0.0.dist-info/RECORD",
+    }
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", out / wheel], env=offline_env(wheelhouse))
+    assert check([python, "-c", "import demo; print(demo.add(2, 3))"], cwd="/").stdout == "5\n"
 
 
 @pytest.mark.parametrize("version", ["3.9", "3.13"])

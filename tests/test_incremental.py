@@ -64,6 +64,8 @@ def test_only_what_changed_is_recompiled(project) -> None:
 
     append(path / "csrc" / "a" / "util.c", "/* one source */\n")
     assert compiled_by(build) == Counter(util=1)
+    # ... and linked only its own extension, not spam._tiny.
+    assert {p.name for p in cache_files(".so") - libraries} == {"libspam.sub._core.so"}
     # A header included by one source (just after another source was rebuilt:
     # Zig alone misses this one, see editable_loader.write_stamp_source)...
     append(path / "csrc" / "b" / "util.h", "/* a private header */\n")

@@ -3,7 +3,6 @@ and from recorded sysconfig values of interpreters not installed here."""
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import sysconfig
 from pathlib import Path
@@ -95,7 +94,7 @@ def test_recorded_interpreters(name: str) -> None:
 
 def _settings(tmp_path: Path, **ext_fields: object) -> Settings:
     ext = Extension("pkg._core", (tmp_path / "core.c",), "tool.zlig.extensions[0]")
-    ext = dataclasses.replace(ext, **ext_fields)
+    ext = ext._replace(**ext_fields)
     project = Project(tmp_path, "pkg", True, tmp_path)
     return Settings(project, (ext,), tmp_path / "build", manylinux="2_17")
 
@@ -106,7 +105,7 @@ def test_free_threaded_windows_defines_py_gil_disabled(tmp_path: Path) -> None:
     plat = target.Platform("x86_64", "x86_64-windows-gnu", "win_amd64", None, cross=True)
     settings = _settings(tmp_path)
     tgt = target.Target(interpreter, plat, interpreter)
-    plan = make_plan(settings, tgt, tmp_path / "inputs.c")
+    plan = make_plan(settings, tgt, tmp_path / "inputs")
     assert plan["extensions"][0]["macros"] == [["NDEBUG", "1"], ["Py_GIL_DISABLED", "1"]]
     assert plan["extensions"][0]["output"] == "pkg/_core.cp313t-win_amd64.pyd"
     assert tgt.python_tag(settings.extensions) == "cp313-cp313t"
@@ -118,7 +117,7 @@ def test_free_threaded_linux_needs_no_define(tmp_path: Path) -> None:
     plat = target.Platform("x86_64", "x86_64-linux-gnu.2.17", "linux_x86_64", "2_17", False)
     tgt = target.Target(interpreter, plat, interpreter)
     settings = _settings(tmp_path)
-    plan = make_plan(settings, tgt, tmp_path / "inputs.c")
+    plan = make_plan(settings, tgt, tmp_path / "inputs")
     # pyconfig.h of a free-threaded Linux build defines Py_GIL_DISABLED itself.
     assert plan["extensions"][0]["macros"] == [["NDEBUG", "1"]]
     assert plan["extensions"][0]["output"] == "pkg/_core.cpython-313t-x86_64-linux-gnu.so"
@@ -163,9 +162,9 @@ def test_abi3_suffix_and_tag(tmp_path: Path) -> None:
     plat = target.Platform("x86_64", "x86_64-linux-gnu.2.17", "linux_x86_64", "2_17", False)
     tgt = target.Target(host, plat, host)
     abi3 = _settings(tmp_path, limited_api=(3, 9)).extensions[0]
-    plain = dataclasses.replace(abi3, name="pkg._other", limited_api=None)
+    plain = abi3._replace(name="pkg._other", limited_api=None)
     assert tgt.ext_suffix(abi3) == ".abi3.so"
     assert tgt.python_tag([abi3]) == "cp39-abi3"
     assert tgt.python_tag([abi3, plain]) == f"{host.interpreter_tag}-{host.abi_tag}"
-    plan = make_plan(_settings(tmp_path, limited_api=(3, 9)), tgt, tmp_path / "inputs.c")
+    plan = make_plan(_settings(tmp_path, limited_api=(3, 9)), tgt, tmp_path / "inputs")
     assert ["Py_LIMITED_API", "0x03090000"] in plan["extensions"][0]["macros"]

@@ -12,6 +12,10 @@ const CSource = struct {
 const Extension = struct {
     /// Dotted module name, used as the artifact name.
     name: []const u8,
+    /// An empty C file whose text changes with the extension's inputs;
+    /// compiled in every step of the extension so that Zig re-checks every
+    /// object when any input changed (see zlig/editable_loader.py).
+    stamp: CSource,
     /// Install path of the built file below --prefix.
     output: []const u8,
     optimize: std.builtin.OptimizeMode,
@@ -42,10 +46,6 @@ const Extension = struct {
 const Plan = struct {
     target: []const u8,
     cpu: []const u8,
-    /// An empty C file whose text changes with the project's inputs; compiled
-    /// into every extension so that Zig re-checks every object when any input
-    /// changed (see zlig/compile.py).
-    stamp: CSource,
     extensions: []const Extension,
 };
 
@@ -61,12 +61,12 @@ pub fn build(b: *std.Build) !void {
     }));
 
     for (plan.extensions) |ext| {
-        const module = extensionModule(b, plan, ext, target, ext.root_source);
+        const module = extensionModule(b, ext, target, ext.root_source);
         for (ext.c_sources) |source| {
             module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
         }
         for (ext.parts, 0..) |sources, i| {
-            const part = extensionModule(b, plan, ext, target, null);
+            const part = extensionModule(b, ext, target, null);
             for (sources) |source| {
                 part.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
             }
@@ -90,7 +90,6 @@ pub fn build(b: *std.Build) !void {
 /// own inputs did not change, and the stamp changes with every input.
 fn extensionModule(
     b: *std.Build,
-    plan: Plan,
     ext: Extension,
     target: std.Build.ResolvedTarget,
     root_source: ?[]const u8,
@@ -106,6 +105,6 @@ fn extensionModule(
     for (ext.python_include_dirs) |dir| module.addSystemIncludePath(.{ .cwd_relative = dir });
     for (ext.include_dirs) |dir| module.addIncludePath(.{ .cwd_relative = dir });
     for (ext.macros) |macro| module.addCMacro(macro[0], macro[1]);
-    module.addCSourceFile(.{ .file = .{ .cwd_relative = plan.stamp.path }, .flags = plan.stamp.flags });
+    module.addCSourceFile(.{ .file = .{ .cwd_relative = ext.stamp.path }, .flags = ext.stamp.flags });
     return module;
 }

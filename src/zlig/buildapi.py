@@ -36,9 +36,11 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) 
     # not kept a copy already (see zig.find_zig): installing the ~100 MB
     # wheel into every isolated environment costs seconds.
     # include-packages (e.g. numpy) provide headers at build time.
-    from . import zig
+    needs_zig = False
+    if settings.extensions:
+        from . import zig
 
-    needs_zig = bool(settings.extensions) and zig.kept_zig() is None
+        needs_zig = zig.kept_zig() is None
     packages = {p.split(".")[0] for ext in settings.extensions for p in ext.include_packages}
     return requires + ([zig.ZIG_REQUIREMENT] if needs_zig else []) + sorted(packages)
 

@@ -10,22 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from . import zig
 from .config import Settings
-from .editable_loader import (
-    STAMP_SOURCE,
-    locked,
-    write_stamp_source,
-    zig_build_command,
-)
 from .errors import BuildError
 from .extension import Extension
 
@@ -41,8 +32,7 @@ PURE_TAG = "py3-none-any"
 _BUILD_ZIG = Path(__file__).with_name("build.zig")
 
 
-@dataclass(frozen=True)
-class Built:
+class Built(NamedTuple):
     """A compiled extension and where it belongs."""
 
     extension: Extension
@@ -63,6 +53,8 @@ def _build_dir(settings: Settings) -> Path:
         _make_build_dir(settings.build_dir)
         return settings.build_dir
     except OSError as error:
+        from . import zig
+
         name = hashlib.sha256(str(settings.root).encode()).hexdigest()[:16]
         fallback = zig.cache_dir() / "builds" / f"{settings.root.name}-{name}"
         print(
@@ -86,6 +78,8 @@ def build_extensions(settings: Settings) -> Iterator[tuple[str, list[Built]]]:
     if not settings.extensions:
         yield PURE_TAG, []
         return
+    from . import zig
+    from .editable_loader import locked
     from .target import resolve
 
     target = resolve(settings)
@@ -112,12 +106,18 @@ def _tag(target: Target, built: list[Built]) -> str:
 
 
 def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) -> list[Built]:
+    import json
+
+    from . import zig
+    from .editable_loader import STAMP_FOLDER, write_stamp_sources, zig_build_command
     from .files import fingerprint
     from .plan import make_plan, output_name
 
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
-    write_stamp_source(folder, fingerprint(settings.extensions, settings.root))
-    plan = make_plan(settings, target, folder / STAMP_SOURCE, zig_exe.parent)
+    write_stamp_sources(
+        folder, {ext.name: fingerprint([ext], settings.root) for ext in settings.extensions}
+    )
+    plan = make_plan(settings, target, folder / STAMP_FOLDER, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     out = folder / "out"
     outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}

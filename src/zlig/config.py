@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from . import validate
 from .errors import ConfigError
@@ -31,6 +30,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9 and 3.10
     import tomli as tomllib
 
+DEFAULT_MANYLINUX = "2_17"
 #: Cross-compiling targets zlig knows: Zig's triple -> wheel architecture.
 TARGET_ARCHS = {
     "x86_64-linux-gnu": "x86_64",
@@ -42,8 +42,7 @@ TARGET_ARCHS = {
 }
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """A build-wide setting: ``[tool.zlig] key``, ``ZLIG_KEY`` or ``-C key=``."""
 
     default: str
@@ -57,7 +56,8 @@ def _check_limited_api(value: str, key: str) -> str:
 
 
 def _check_manylinux(value: str, key: str) -> str:
-    if value != "off":
+    # The default needs no check (and the policy data no loading).
+    if value not in ("off", DEFAULT_MANYLINUX):
         from .manylinux import floor_policy
 
         # "manylinux2014" and "manylinux_2_17" mean "2_17".
@@ -105,7 +105,7 @@ OPTIONS: dict[str, Option] = {
         _check_relative_dir,
     ),
     "manylinux": Option(
-        "2_17",
+        DEFAULT_MANYLINUX,
         "glibc floor of Linux wheels: compile against it, audit, tag manylinux; 'off' for a "
         "linux_* wheel for this machine.",
         _check_manylinux,
@@ -143,8 +143,7 @@ OPTIONS: dict[str, Option] = {
 TOOL_KEYS = ("extensions", *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything zlig needs to know about one build."""
 
     project: Project
@@ -183,8 +182,7 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
             if k not in ("optimize", "limited_api")
         },
     )
-    default = replace(
-        default,
+    default = default._replace(
         optimize=options["optimize"],
         limited_api=limited_api_version(options["py-limited-api"], "py-limited-api"),
     )

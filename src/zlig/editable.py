@@ -41,6 +41,8 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
         "zig_version": zig.ZIG_VERSION,
         "folders": folders,
         "files": files,
+        # Each extension's inputs, for its stamp (editable_loader.write_stamp_sources).
+        "stamps": {ext.name: watched([ext], settings.root) for ext in settings.extensions},
         "pyproject": pyproject,
         "pyproject_stat": editable_loader.stat_line(pyproject),
     }

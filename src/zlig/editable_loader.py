@@ -24,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import importlib.machinery
     import types
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
     from typing import Any
 
@@ -33,8 +33,9 @@ WATCHED_SUFFIXES = frozenset(
     ".c .cc .cpp .cxx .c++ .zig .h .hh .hpp .hxx .inc .inl .ipp .tcc .def".split()
 )
 STAMP = "editable-stamp.txt"
-#: The C file that carries the inputs' fingerprint into every compile step.
-STAMP_SOURCE = "inputs.c"
+#: The folder of the stamp C files, ``<extension name>.c``, that carry each
+#: extension's inputs' fingerprint into its compile steps.
+STAMP_FOLDER = "inputs"
 
 #: Compiler errors that zlig explains, with the way out.
 _EXPLAINED = {
@@ -155,26 +156,33 @@ def fingerprint(folders: Sequence[str], files: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def write_stamp_source(folder: Path, digest: str) -> None:
-    """Put the inputs' fingerprint in the build folder's stamp C file.
+def stamp_source(folder: Path | str, extension: str) -> str:
+    """The stamp C file of an extension (see write_stamp_sources)."""
+    return os.path.join(folder, STAMP_FOLDER, f"{extension}.c")
 
-    Zig 0.16 skips a library whose own cache entry is unchanged, and that
-    entry lists the headers of only the C files compiled in the run that
-    wrote it: after one file is rebuilt, a change to a header of another
-    file would go unseen. When any input changed, the stamp changes, the
-    library's entry misses, and Zig checks each object against its own,
-    complete entry. An unchanged project keeps its stamp: no compile, no link.
+
+def write_stamp_sources(folder: Path | str, digests: Mapping[str, str]) -> None:
+    """Put each extension's inputs' fingerprint in its stamp C file.
+
+    Zig 0.16 skips a step whose own cache entry is unchanged, and that entry
+    lists the headers of only the C files compiled in the run that wrote it:
+    after one file is rebuilt, a change to a header of another file would go
+    unseen. When an extension's inputs changed, its stamp changes, the entries
+    of its steps miss, and Zig checks each object against its own, complete
+    entry. Other extensions keep their stamps: no compile, no link.
     """
-    path = os.path.join(folder, STAMP_SOURCE)
-    text = f"/* zlig: fingerprint of the project's inputs */\n/* {digest} */\n"
-    try:
-        with open(path, encoding="utf-8") as f:
-            if f.read() == text:
-                return
-    except OSError:
-        pass
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    os.makedirs(os.path.join(folder, STAMP_FOLDER), exist_ok=True)
+    for extension, digest in digests.items():
+        path = stamp_source(folder, extension)
+        text = f"/* zlig: fingerprint of {extension}'s inputs */\n/* {digest} */\n"
+        try:
+            with open(path, encoding="utf-8") as f:
+                if f.read() == text:
+                    continue
+        except OSError:
+            pass
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
 
 
 def stat_line(path: str) -> str:
@@ -237,7 +245,8 @@ class EditableFinder:
         if verbose:
             print("+ " + " ".join(args), file=sys.stderr, flush=True)
         with locked(folder):
-            write_stamp_source(folder, current)
+            stamps = {name: fingerprint(*inputs) for name, inputs in config["stamps"].items()}
+            write_stamp_sources(folder, stamps)
             result = subprocess.run(
                 args,
                 cwd=folder,

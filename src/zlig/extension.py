@@ -9,9 +9,8 @@ single values (``c-std``, ``optimize``, ``strip``, …) are replaced.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from . import validate
 from .errors import ConfigError
@@ -26,8 +25,7 @@ _CXX_STD = re.compile(r"(c|gnu)\+\+[0-9][0-9a-z]*\Z")
 _LINK_ARG = re.compile(r"-l(?P<lib>.+)|-L(?P<dir>.+)|-Wl,-rpath[,=](?P<rpath>.+)")
 
 
-@dataclass(frozen=True)
-class LinkArgs:
+class LinkArgs(NamedTuple):
     """What ``extra-link-args`` asks for, in terms Zig's build API knows."""
 
     libraries: tuple[str, ...] = ()
@@ -36,8 +34,7 @@ class LinkArgs:
     objects: tuple[Path, ...] = ()
 
 
-@dataclass(frozen=True)
-class Extension:
+class Extension(NamedTuple):
     """One compiled extension module."""
 
     #: Full dotted import name, e.g. ``demo._core``.
@@ -56,7 +53,7 @@ class Extension:
     #: Absolute folders searched for them.
     library_dirs: tuple[Path, ...] = ()
     extra_compile_args: tuple[str, ...] = ()
-    extra_link_args: LinkArgs = field(default_factory=LinkArgs)
+    extra_link_args: LinkArgs = LinkArgs()
     #: Packages whose ``get_include()`` folder is added (e.g. ``numpy``).
     include_packages: tuple[str, ...] = ()
     c_std: str | None = None
@@ -198,12 +195,12 @@ def merge(default: Extension, own: dict[str, Any]) -> Extension:
             continue
         if joined and name == "extra_link_args":
             a, b = default.extra_link_args, own[name]
-            values[name] = LinkArgs(*(x + y for x, y in zip(vars(a).values(), vars(b).values())))
+            values[name] = LinkArgs(*(x + y for x, y in zip(a, b)))
         elif joined:
             values[name] = getattr(default, name) + own[name]
         else:
             values[name] = own[name]
-    return replace(default, **values)
+    return default._replace(**values)
 
 
 def parse_extensions(
@@ -241,8 +238,7 @@ def _extension(item: Any, key: str, root: Path, project: Project, default: Exten
     for required in ("name", "sources"):
         if required not in item:
             raise ConfigError(f"{key}: missing required key {required!r}")
-    base = replace(
-        default,
+    base = default._replace(
         name=_module_name(item["name"], f"{key}.name", project),
         sources=_sources(item["sources"], f"{key}.sources", root),
         key=key,

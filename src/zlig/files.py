@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from . import editable_loader
 from .extension import Extension
 from .project import is_inside
 
@@ -98,4 +97,6 @@ def watched(extensions: Sequence[Extension], root: Path) -> tuple[list[str], lis
 
 def fingerprint(extensions: Sequence[Extension], root: Path) -> str:
     """A digest of the watched files' names, sizes and modification times."""
+    from . import editable_loader
+
     return editable_loader.fingerprint(*watched(extensions, root))

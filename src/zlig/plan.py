@@ -22,13 +22,13 @@ def output_name(extension: Extension, target: Target) -> str:
 
 
 def make_plan(
-    settings: Settings, target: Target, stamp: Path, zig_dir: Path | None = None
+    settings: Settings, target: Target, stamps: Path, zig_dir: Path | None = None
 ) -> dict[str, Any]:
     """The plan for all extensions (build.zig's ``Plan`` struct).
 
-    ``stamp`` is the C file that carries the inputs' fingerprint (see
-    editable_loader.write_stamp_source); ``zig_dir`` is Zig's folder (holding
-    its ``lib``).
+    ``stamps`` is the folder of the C files, ``<extension name>.c``, that carry
+    each extension's inputs' fingerprint (see editable_loader.write_stamp_sources);
+    ``zig_dir`` is Zig's folder (holding its ``lib``).
     """
     prefix_maps = {settings.root: "."}
     if zig_dir:  # Zig names its headers by its real path
@@ -38,12 +38,16 @@ def make_plan(
         # Zig's default CPU is the build machine's own; a wheel must run on
         # any CPU of its architecture.
         "cpu": "baseline",
-        "stamp": {"path": str(stamp), "flags": _path_flags(prefix_maps)},
-        "extensions": [_extension_plan(ext, target, prefix_maps) for ext in settings.extensions],
+        "extensions": [
+            _extension_plan(ext, target, prefix_maps, stamps / f"{ext.name}.c")
+            for ext in settings.extensions
+        ],
     }
 
 
-def _extension_plan(ext: Extension, target: Target, prefix_maps: dict[Path, str]) -> dict[str, Any]:
+def _extension_plan(
+    ext: Extension, target: Target, prefix_maps: dict[Path, str], stamp: Path
+) -> dict[str, Any]:
     packages = {name: _package_include(name, ext) for name in ext.include_packages}
     include_dirs = [*ext.include_dirs, *packages.values()]
     maps = {**prefix_maps, **{path: f"{name}-include" for name, path in packages.items()}}
@@ -52,6 +56,7 @@ def _extension_plan(ext: Extension, target: Target, prefix_maps: dict[Path, str]
     return {
         "name": ext.name,
         "output": output_name(ext, target),
+        "stamp": {"path": str(stamp), "flags": _path_flags(prefix_maps)},
         "optimize": ext.optimize,
         # Release wheels carry no debug info, which also keeps absolute
         # build paths out of the binaries.

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flit_core import common as flit_common
 from flit_core import config as flit_config
@@ -19,8 +18,7 @@ from flit_core import config as flit_config
 from .errors import ConfigError
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     """The project's root and its top-level module as flit-core finds it."""
 
     root: Path

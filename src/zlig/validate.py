@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +16,8 @@ def check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -
     """Unknown keys are errors, with the closest known key as a suggestion."""
     for key in table:
         if key not in allowed:
+            import difflib
+
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(allowed)})"
             raise ConfigError(f"{where}: unknown key {key!r}{hint}")

@@ -21,7 +21,6 @@ from typing import IO, Any
 from flit_core import common as flit_common
 from flit_core import config as flit_config
 from flit_core import wheel as flit_wheel
-from packaging.tags import parse_tag
 
 from . import __version__
 from .compile import PURE_TAG, Built
@@ -33,11 +32,16 @@ from .project import flit_errors, flit_module
 
 def wheel_file_text(tag: str) -> str:
     """The ``.dist-info/WHEEL`` file for a wheel with this (possibly compressed) tag."""
+    tags = [tag]
+    if "." in tag:  # compressed; packaging.tags is imported only then (~8 ms)
+        from packaging.tags import parse_tag
+
+        tags = sorted(str(t) for t in parse_tag(tag))
     lines = [
         "Wheel-Version: 1.0",
         f"Generator: zlig {__version__}",
         f"Root-Is-Purelib: {'true' if tag == PURE_TAG else 'false'}",
-        *(f"Tag: {t}" for t in sorted(str(t) for t in parse_tag(tag))),
+        *(f"Tag: {t}" for t in tags),
     ]
     return "\n".join(lines) + "\n"
 
