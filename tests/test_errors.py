@@ -236,3 +236,27 @@ def test_jobs_variable_sets_zig_jobs(project) -> None:
     result = run_hook(path, "build_wheel('dist')", env={**os.environ, "ZLIG_JOBS": "5"})
     assert hook_value(result) == os.listdir(path / "dist")[0]
     assert " -j5 " in result.stdout
+
+
+def test_link_failure_leaves_nothing(project, tmp_path: Path) -> None:
+    from .test_build import tree_digest
+
+    path = project("demo")
+    pyproject = path / "pyproject.toml"
+    text = pyproject.read_text()
+    old = 'sources = ["src/demo/*.c"] }'
+    assert old in text
+    pyproject.write_text(text.replace(old, 'sources = ["src/demo/*.c"], libraries = ["nosuch"] }'))
+    before = tree_digest(path)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_hook(path, f"build_wheel({str(out)!r})")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "zlig: error: cannot link library 'nosuch': not found in library-dirs (zlig searches "
+        "no system folder: a wheel must not depend on this machine's libraries); add its "
+        "folder to library-dirs or remove it from libraries"
+    )
+    assert list(out.iterdir()) == []
+    assert tree_digest(path) == before

@@ -46,6 +46,7 @@ _EXPLAINED = {
         "SOURCE_DATE_EPOCH if it is set (and otherwise makes builds non-reproducible)"
     ),
 }
+_MISSING_LIBRARY = r"unable to find dynamic system library '([^']*)'"
 _DIAGNOSTIC = r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.*)$"
 
 
@@ -107,8 +108,16 @@ def summary(output: str, root: Path, returncode: int) -> str:
             message = _EXPLAINED.get(match["msg"], match["msg"])
             return f"{file}:{match['line']}:{match['col']}: {message}"
     for line in output.splitlines():
-        if "error:" in line:
-            return line.strip()
+        if "error:" in line:  # Zig's own, e.g. "error: error: unable to find ..."
+            message = line.rsplit("error:", 1)[1].strip()
+            library = re.match(_MISSING_LIBRARY, message)
+            if library:
+                return (
+                    f"cannot link library {library[1]!r}: not found in library-dirs (zlig "
+                    "searches no system folder: a wheel must not depend on this machine's "
+                    "libraries); add its folder to library-dirs or remove it from libraries"
+                )
+            return message
     return f"zig exited with status {returncode}"
 
 
