@@ -156,20 +156,26 @@ def test_build_plan_is_portable_and_optimised(project) -> None:
     assert (ext["optimize"], ext["strip"], ext["macros"]) == ("Debug", False, [])
 
 
-def test_compile_error_names_file_and_line(project, tmp_path: Path) -> None:
-    path = project("broken")
+def failed_build(path: Path, tmp_path: Path) -> str:
+    """Run build_wheel, which must fail cleanly: exit 1 without a traceback, an
+    empty output folder, the project byte-identical. Return its stderr."""
     before = tree_digest(path)
     out = tmp_path / "out"
     out.mkdir()
     result = run_hook(path, f"build_wheel({str(out)!r})")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "src/broken/core.c:4:14: error: expected ';' after return statement" in result.stderr
-    assert result.stderr.splitlines()[-1] == (
-        "zlig: error: src/broken/core.c:4:14: expected ';' after return statement"
-    )
     assert list(out.iterdir()) == []
     assert tree_digest(path) == before
+    return result.stderr
+
+
+def test_compile_error_names_file_and_line(project, tmp_path: Path) -> None:
+    stderr = failed_build(project("broken"), tmp_path)
+    assert "src/broken/core.c:4:14: error: expected ';' after return statement" in stderr
+    assert stderr.splitlines()[-1] == (
+        "zlig: error: src/broken/core.c:4:14: expected ';' after return statement"
+    )
 
 
 def test_pure_project_needs_no_zig(project) -> None:

@@ -105,7 +105,7 @@ def test_free_threaded_windows_defines_py_gil_disabled(tmp_path: Path) -> None:
     plat = target.Platform("x86_64", "x86_64-windows-gnu", "win_amd64", None, cross=True)
     settings = _settings(tmp_path)
     tgt = target.Target(interpreter, plat, interpreter)
-    plan = make_plan(settings, tgt, tmp_path / "inputs")
+    plan = make_plan(settings, tgt, tmp_path)
     assert plan["extensions"][0]["macros"] == [["NDEBUG", "1"], ["Py_GIL_DISABLED", "1"]]
     assert plan["extensions"][0]["output"] == "pkg/_core.cp313t-win_amd64.pyd"
     assert tgt.python_tag(settings.extensions) == "cp313-cp313t"
@@ -117,7 +117,7 @@ def test_free_threaded_linux_needs_no_define(tmp_path: Path) -> None:
     plat = target.Platform("x86_64", "x86_64-linux-gnu.2.17", "linux_x86_64", "2_17", False)
     tgt = target.Target(interpreter, plat, interpreter)
     settings = _settings(tmp_path)
-    plan = make_plan(settings, tgt, tmp_path / "inputs")
+    plan = make_plan(settings, tgt, tmp_path)
     # pyconfig.h of a free-threaded Linux build defines Py_GIL_DISABLED itself.
     assert plan["extensions"][0]["macros"] == [["NDEBUG", "1"]]
     assert plan["extensions"][0]["output"] == "pkg/_core.cpython-313t-x86_64-linux-gnu.so"
@@ -166,5 +166,5 @@ def test_abi3_suffix_and_tag(tmp_path: Path) -> None:
     assert tgt.ext_suffix(abi3) == ".abi3.so"
     assert tgt.python_tag([abi3]) == "cp39-abi3"
     assert tgt.python_tag([abi3, plain]) == f"{host.interpreter_tag}-{host.abi_tag}"
-    plan = make_plan(_settings(tmp_path, limited_api=(3, 9)), tgt, tmp_path / "inputs")
+    plan = make_plan(_settings(tmp_path, limited_api=(3, 9)), tgt, tmp_path)
     assert ["Py_LIMITED_API", "0x03090000"] in plan["extensions"][0]["macros"]

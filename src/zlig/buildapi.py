@@ -31,18 +31,18 @@ def _settings(config_settings: ConfigSettings | None) -> config.Settings:
 @_hook
 def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) -> list[str]:
     settings = _settings(config_settings)
-    requires = _flit_requires(settings)
+    requires = list(_flit_requires(settings))
     # Zig is only asked for when there is something to compile and zlig has
     # not kept a copy already (see zig.find_zig): installing the ~100 MB
     # wheel into every isolated environment costs seconds.
     # include-packages (e.g. numpy) provide headers at build time.
-    needs_zig = False
     if settings.extensions:
         from . import zig
 
-        needs_zig = zig.kept_zig() is None
+        if zig.kept_zig() is None:
+            requires.append(zig.ZIG_REQUIREMENT)
     packages = {p.split(".")[0] for ext in settings.extensions for p in ext.include_packages}
-    return requires + ([zig.ZIG_REQUIREMENT] if needs_zig else []) + sorted(packages)
+    return requires + sorted(packages)
 
 
 @_hook

@@ -109,7 +109,7 @@ def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) ->
     import json
 
     from . import zig
-    from .editable_loader import STAMP_FOLDER, write_stamp_sources, zig_build_command
+    from .editable_loader import write_stamp_sources, zig_build_command
     from .files import fingerprint
     from .plan import make_plan, output_name
 
@@ -117,7 +117,7 @@ def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) ->
     write_stamp_sources(
         folder, {ext.name: fingerprint([ext], settings.root) for ext in settings.extensions}
     )
-    plan = make_plan(settings, target, folder / STAMP_FOLDER, zig_exe.parent)
+    plan = make_plan(settings, target, folder, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     out = folder / "out"
     outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}

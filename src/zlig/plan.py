@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .editable_loader import stamp_source
 from .errors import BuildError
 from .extension import SOURCE_LANGUAGES, Extension
 from .target import Target
@@ -22,13 +23,13 @@ def output_name(extension: Extension, target: Target) -> str:
 
 
 def make_plan(
-    settings: Settings, target: Target, stamps: Path, zig_dir: Path | None = None
+    settings: Settings, target: Target, folder: Path, zig_dir: Path | None = None
 ) -> dict[str, Any]:
     """The plan for all extensions (build.zig's ``Plan`` struct).
 
-    ``stamps`` is the folder of the C files, ``<extension name>.c``, that carry
-    each extension's inputs' fingerprint (see editable_loader.write_stamp_sources);
-    ``zig_dir`` is Zig's folder (holding its ``lib``).
+    ``folder`` is the build folder, which holds each extension's stamp C file
+    (see editable_loader.write_stamp_sources); ``zig_dir`` is Zig's folder
+    (holding its ``lib``).
     """
     prefix_maps = {settings.root: "."}
     if zig_dir:  # Zig names its headers by its real path
@@ -39,7 +40,7 @@ def make_plan(
         # any CPU of its architecture.
         "cpu": "baseline",
         "extensions": [
-            _extension_plan(ext, target, prefix_maps, stamps / f"{ext.name}.c")
+            _extension_plan(ext, target, prefix_maps, Path(stamp_source(folder, ext.name)))
             for ext in settings.extensions
         ],
     }
