@@ -7,6 +7,21 @@ const std = @import("std");
 const CSource = struct {
     path: []const u8,
     flags: []const []const u8,
+    /// The precompiled Python.h it is compiled with: an index into
+    /// Plan.precompiled, or null.
+    pch: ?usize = null,
+};
+
+/// A precompiled Python.h (see zlig/pch.py), made by `zig cc`.
+const Precompiled = struct {
+    /// `zig` arguments that make it, but the input and the output.
+    args: []const []const u8,
+    /// The header's text: some `#define`s, then `#include <Python.h>`.
+    header: []const u8,
+    /// Where it is put, below the build folder.
+    output: []const u8,
+    /// The flags of a source compiled with it.
+    use: []const []const u8,
 };
 
 const Extension = struct {
@@ -47,6 +62,7 @@ const Plan = struct {
     target: []const u8,
     cpu: []const u8,
     extensions: []const Extension,
+    precompiled: []const Precompiled,
 };
 
 pub fn build(b: *std.Build) !void {
@@ -60,18 +76,25 @@ pub fn build(b: *std.Build) !void {
         .cpu_features = plan.cpu,
     }));
 
+    // Editable installs build without them (-Dpch=false): their loader
+    // rebuilds with this plan after edits that may change which sources
+    // can use one.
+    const use_pch = b.option(bool, "pch", "use precompiled Python.h headers") orelse true;
+    const pch_steps = try b.allocator.alloc(*std.Build.Step, plan.precompiled.len);
+    if (use_pch) for (plan.precompiled, pch_steps) |pch, *step| {
+        step.* = precompile(b, pch);
+    };
+
     for (plan.extensions) |ext| {
         const module = extensionModule(b, ext, target, ext.root_source);
-        for (ext.c_sources) |source| {
-            module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
-        }
+        const lib_pchs = try addSources(b, module, ext.c_sources, plan, use_pch);
         for (ext.parts, 0..) |sources, i| {
             const part = extensionModule(b, ext, target, null);
-            for (sources) |source| {
-                part.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
-            }
+            const part_pchs = try addSources(b, part, sources, plan, use_pch);
             const name = b.fmt("{s}.part{d}", .{ ext.name, i });
-            module.addObject(b.addObject(.{ .name = name, .root_module = part }));
+            const obj = b.addObject(.{ .name = name, .root_module = part });
+            for (part_pchs) |pch| obj.step.dependOn(pch_steps[pch]);
+            module.addObject(obj);
         }
         for (ext.library_dirs) |dir| module.addLibraryPath(.{ .cwd_relative = dir });
         for (ext.libraries) |name| module.linkSystemLibrary(name, .{});
@@ -80,6 +103,7 @@ pub fn build(b: *std.Build) !void {
         const lib = b.addLibrary(.{ .linkage = .dynamic, .name = ext.name, .root_module = module });
         // An extension resolves the interpreter's symbols when it is loaded.
         lib.linker_allow_shlib_undefined = true;
+        for (lib_pchs) |pch| lib.step.dependOn(pch_steps[pch]);
         const install = b.addInstallFileWithDir(lib.getEmittedBin(), .prefix, ext.output);
         b.getInstallStep().dependOn(&install.step);
     }
@@ -107,4 +131,42 @@ fn extensionModule(
     for (ext.macros) |macro| module.addCMacro(macro[0], macro[1]);
     module.addCSourceFile(.{ .file = .{ .cwd_relative = ext.stamp.path }, .flags = ext.stamp.flags });
     return module;
+}
+
+/// Adds the sources to the module; gives the precompiled headers they use.
+fn addSources(
+    b: *std.Build,
+    module: *std.Build.Module,
+    sources: []const CSource,
+    plan: Plan,
+    use_pch: bool,
+) ![]const usize {
+    var used: std.ArrayList(usize) = .empty;
+    for (sources) |source| {
+        var flags = source.flags;
+        if (source.pch) |pch| if (use_pch) {
+            flags = try std.mem.concat(b.allocator, []const u8, &.{ flags, plan.precompiled[pch].use });
+            if (std.mem.indexOfScalar(usize, used.items, pch) == null) try used.append(b.allocator, pch);
+        };
+        module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = flags });
+    }
+    return used.items;
+}
+
+/// The steps making a precompiled header and putting it where its users'
+/// flags name it. `zig cc` runs only when the header's text, the arguments
+/// or a header it includes changed (the Run step's cache, with clang's
+/// dependency file); the copy is skipped when it is up to date.
+fn precompile(b: *std.Build, pch: Precompiled) *std.Build.Step {
+    const header = b.addWriteFiles().add("python.h", pch.header);
+    const run = b.addSystemCommand(&.{b.graph.zig_exe});
+    run.addArgs(pch.args);
+    run.addFileArg(header);
+    run.addArg("-o");
+    const made = run.addOutputFileArg("python.pch");
+    run.addArg("-MD");
+    _ = run.addPrefixedDepFileOutputArg("-MF", "python.d");
+    const copy = b.addUpdateSourceFiles();
+    copy.addCopyFileToSource(made, pch.output);
+    return &copy.step;
 }

@@ -28,6 +28,12 @@ def _settings(config_settings: ConfigSettings | None) -> config.Settings:
     return config.load(Path.cwd(), config_settings)
 
 
+def _editable_settings(config_settings: ConfigSettings | None) -> config.Settings:
+    # The loader rebuilds with the same plan after an edit, which may change
+    # the sources that can use a precompiled Python.h (zlig/pch.py).
+    return _settings(config_settings)._replace(precompiled_header=False)
+
+
 @_hook
 def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) -> list[str]:
     settings = _settings(config_settings)
@@ -71,22 +77,25 @@ def _flit_requires(settings: config.Settings) -> list[str]:
 def prepare_metadata_for_build_wheel(
     metadata_directory: str, config_settings: ConfigSettings | None = None
 ) -> str:
-    from .compile import build_extensions
-    from .wheel import write_metadata_dir
-
-    settings = _settings(config_settings)
-    # The tag depends on what the audit finds in the built files, so build
-    # them now; build_wheel then finds everything in Zig's cache.
-    with build_extensions(settings) as (tag, _):
-        pass
-    return write_metadata_dir(settings.root, Path(metadata_directory), tag)
+    return _prepare_metadata(Path(metadata_directory), _settings(config_settings))
 
 
 @_hook
 def prepare_metadata_for_build_editable(
     metadata_directory: str, config_settings: ConfigSettings | None = None
 ) -> str:
-    return prepare_metadata_for_build_wheel(metadata_directory, config_settings)
+    return _prepare_metadata(Path(metadata_directory), _editable_settings(config_settings))
+
+
+def _prepare_metadata(metadata_directory: Path, settings: config.Settings) -> str:
+    from .compile import build_extensions
+    from .wheel import write_metadata_dir
+
+    # The tag depends on what the audit finds in the built files, so build
+    # them now; build_wheel then finds everything in Zig's cache.
+    with build_extensions(settings) as (tag, _):
+        pass
+    return write_metadata_dir(settings.root, metadata_directory, tag)
 
 
 @_hook
@@ -114,7 +123,7 @@ def build_editable(
     from .files import fingerprint
     from .wheel import make_wheel
 
-    settings = _settings(config_settings)
+    settings = _editable_settings(config_settings)
     # Taken before compiling: an edit made while Zig runs triggers the next rebuild.
     before = fingerprint(settings.extensions, settings.root)
     with build_extensions(settings) as (tag, built):

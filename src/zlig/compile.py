@@ -126,7 +126,7 @@ def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) ->
     for path in outputs.values():
         path.unlink(missing_ok=True)
     try:
-        command = zig_build_command(zig_exe, out)
+        command = zig_build_command(zig_exe, out, pch=settings.precompiled_header)
     except ValueError as e:  # $ZLIG_JOBS
         raise BuildError(str(e)) from None
     try:

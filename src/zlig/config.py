@@ -133,6 +133,12 @@ OPTIONS: dict[str, Option] = {
         "'.cpython-311-aarch64-linux-gnu.so'.",
         _check_any,
     ),
+    "precompiled-header": Option(
+        "true",
+        "Parse Python.h once per build for the sources that include it first, not once per "
+        "file (false: in every file; editable installs never precompile).",
+        _check_bool,
+    ),
     "editable-rebuild": Option(
         "true",
         "Editable installs rebuild changed extensions when they are imported (false: only "
@@ -160,6 +166,7 @@ class Settings(NamedTuple):
     target_include_dir: str = ""
     target_ext_suffix: str = ""
     editable_rebuild: bool = True
+    precompiled_header: bool = True
 
     @property
     def root(self) -> Path:
@@ -200,6 +207,7 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         target_include_dir=options["target-include-dir"],
         target_ext_suffix=options["target-ext-suffix"],
         editable_rebuild=options["editable-rebuild"] == "true",
+        precompiled_header=options["precompiled-header"] == "true",
     )
 
 

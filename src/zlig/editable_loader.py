@@ -50,8 +50,10 @@ _MISSING_LIBRARY = r"unable to find dynamic system library '([^']*)'"
 _DIAGNOSTIC = r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.*)$"
 
 
-def zig_build_command(zig: Path | str, out: Path | str) -> list[str]:
-    """``zig build`` of the build folder's plan, installing into ``out``.
+def zig_build_command(zig: Path | str, out: Path | str, pch: bool = False) -> list[str]:
+    """``zig build`` of the build folder's plan, installing into ``out``;
+    ``pch``: with the plan's precompiled headers (see zlig/pch.py; never in
+    an editable install, whose plan is not remade after an edit).
 
     Zig's global cache also serves as the local one. Zig 0.16 puts the
     compiled build runner in the local cache: with a local cache in the build
@@ -60,7 +62,8 @@ def zig_build_command(zig: Path | str, out: Path | str) -> list[str]:
     are keyed by content and flags, so a copy of the project in another folder
     finds them too.
     """
-    args = [str(zig), "build", "-Dplan=plan.json", "--prefix", str(out), f"-j{jobs()}"]
+    args = [str(zig), "build", "-Dplan=plan.json", f"-Dpch={str(pch).lower()}"]
+    args += ["--prefix", str(out), f"-j{jobs()}"]
     return [*args, "--cache-dir", zig_cache_dir(), "--color", "off", "--summary", "none"]
 
 

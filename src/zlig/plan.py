@@ -10,6 +10,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+from . import pch
 from .config import Settings
 from .editable_loader import stamp_source
 from .errors import BuildError
@@ -34,26 +35,53 @@ def make_plan(
     prefix_maps = {settings.root: "."}
     if zig_dir:  # Zig names its headers by its real path
         prefix_maps[zig_dir.resolve()] = "ziglang"
+    # Zig's default CPU is the build machine's own; a wheel must run on any
+    # CPU of its architecture.
+    zig_target, cpu = target.platform.zig_target, "baseline"
+    extensions = [
+        _extension_plan(ext, target, prefix_maps, Path(stamp_source(folder, ext.name)), cpu)
+        for ext in settings.extensions
+    ]
+    sources = [s for e in extensions for s in (*e["c_sources"], *sum(e["parts"], []))]
     return {
-        "target": target.platform.zig_target,
-        # Zig's default CPU is the build machine's own; a wheel must run on
-        # any CPU of its architecture.
-        "cpu": "baseline",
-        "extensions": [
-            _extension_plan(ext, target, prefix_maps, Path(stamp_source(folder, ext.name)))
-            for ext in settings.extensions
-        ],
+        "target": zig_target,
+        "cpu": cpu,
+        "extensions": extensions,
+        "precompiled": pch.plan(sources, folder),
     }
 
 
 def _extension_plan(
-    ext: Extension, target: Target, prefix_maps: dict[Path, str], stamp: Path
+    ext: Extension, target: Target, prefix_maps: dict[Path, str], stamp: Path, cpu: str
 ) -> dict[str, Any]:
     packages = {name: _package_include(name, ext) for name in ext.include_packages}
     include_dirs = [*ext.include_dirs, *packages.values()]
     maps = {**prefix_maps, **{path: f"{name}-include" for name, path in packages.items()}}
     flags = _path_flags(maps) + _flags(ext, target)
     link = ext.extra_link_args
+    macros = _macros(ext, target)
+    include_dir_names = [str(d) for d in include_dirs]
+    python_include_dirs = [str(d) for d in target.include_dirs(ext)]
+    sources: list[dict[str, Any]] = []
+    for path in ext.sources:
+        if path.suffix == ".zig":
+            continue
+        source_flags = flags + _language_flags(ext, path)
+        source: dict[str, Any] = {"path": str(path), "flags": source_flags}
+        prefix = pch.python_prefix(path, include_dirs)
+        if prefix is not None and pch.usable(ext.optimize, ext.extra_compile_args):
+            args = pch.driver_args(
+                language=SOURCE_LANGUAGES[path.suffix],
+                target=target.platform.zig_target,
+                cpu=cpu,
+                optimize=ext.optimize,
+                python_include_dirs=python_include_dirs,
+                include_dirs=include_dir_names,
+                macros=macros,
+                flags=source_flags,
+            )
+            source["spec"] = pch.Spec(args, pch.header_text(prefix))  # for pch.plan
+        sources.append(source)
     return {
         "name": ext.name,
         "output": output_name(ext, target),
@@ -63,16 +91,10 @@ def _extension_plan(
         # build paths out of the binaries.
         "strip": ext.stripped,
         "root_source": str(ext.zig_root) if ext.zig_root else None,
-        **_split(
-            [
-                {"path": str(s), "flags": flags + _language_flags(ext, s)}
-                for s in ext.sources
-                if s.suffix != ".zig"
-            ]
-        ),
-        "macros": _macros(ext, target),
-        "include_dirs": [str(d) for d in include_dirs],
-        "python_include_dirs": [str(d) for d in target.include_dirs(ext)],
+        **_split(sources),
+        "macros": macros,
+        "include_dirs": include_dir_names,
+        "python_include_dirs": python_include_dirs,
         "libraries": [*ext.libraries, *link.libraries],
         "library_dirs": [str(d) for d in (*ext.library_dirs, *link.library_dirs)],
         "rpaths": list(link.rpaths),
