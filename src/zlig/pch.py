@@ -7,13 +7,12 @@ header (PCH) is parsed once and loaded by each file with ``-include-pch``.
 ``-include-pch`` acts as if the file began with ``#include`` of the header, so
 it is used only where that changes nothing: for a source whose first
 directives lead straight to ``#include <Python.h>``, through nothing but
-comments, include guards, ``#pragma once``, object-like ``#define``s and
-includes of headers of the same kind. The ``#define``s met on the way
-(``PY_SSIZE_T_CLEAN``) go before the ``#include`` in the precompiled header,
-so Python.h sees them as it would; the file's own copies are then identical
-redefinitions, and its ``#include <Python.h>`` is skipped by Python.h's
-include guard. Any other file is compiled as before. Include guards are not
-copied: they would hide the header that defines them.
+comments, include guards, ``#pragma once``, ``#define``s of the configuration
+macros in ``PREFIX_MACROS`` (``PY_SSIZE_T_CLEAN``) and includes of project
+headers of the same kind. Those ``#define``s go before the ``#include`` in the
+precompiled header, so Python.h sees them as it would; the file's own copies
+are then identical redefinitions, and its ``#include <Python.h>`` is skipped
+by Python.h's include guard. Any other file is compiled as before.
 
 Sources that would share a PCH (same language, flags and ``#define``s) share
 one, across extensions; fewer than ``MIN_USERS`` sources get none, as making
@@ -29,9 +28,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 #: Sources sharing a PCH before one is made.
 MIN_USERS = 4
@@ -39,8 +38,13 @@ MIN_USERS = 4
 #: optimisation mode (compared with ``-###`` on Zig 0.16). ReleaseSafe adds
 #: sanitizer and stack-protector options that ``zig cc`` has no mode for.
 OPTIMIZE_ARGS = {"Debug": "-O0", "ReleaseFast": "-O2", "ReleaseSmall": "-Os"}
+#: Clang compares content rather than modification time when a header was
+#: touched (Zig's cache may give back a PCH made before ``rm -rf build``).
+VALIDATE_CONTENT = "-fpch-validate-input-files-content"
 #: ``extra-compile-args`` that ``zig cc`` passes to clang as Zig's build does.
-_SAFE_ARG = re.compile(r"-W(?![lap],).+|-[DU].+|-f(no-)?(wrapv|strict-aliasing)|-std=.+")
+_SAFE_ARG = re.compile(
+    r"-W(?![lap],|system-headers).+|-[DU].+|-f(no-)?(wrapv|strict-aliasing)|-std=.+"
+)
 #: The first bytes of a file that are scanned; a longer preamble gets no PCH.
 _SCAN_BYTES = 1 << 16
 _COMMENT_OR_LITERAL = re.compile(
@@ -52,89 +56,116 @@ _INCLUDE = re.compile(r'<([^>]+)>\Z|"([^"]+)"\Z')
 _MAX_DEPTH = 8
 
 
-class Scan(NamedTuple):
-    """How a file's preamble ends: at Python.h, at the end of the file, or elsewhere."""
+#: The only ``#define``s a source may make before Python.h and still use a
+#: PCH. The PCH holds them before its ``#include``, and the source makes them
+#: again after it: harmless only for names that Python.h (with the C library
+#: headers it includes) neither defines nor undefines, and that are not
+#: defined on the command line (the source's redefinition would warn, the
+#: PCH's copy would not). These are checked in CPython 3.8-3.13's headers.
+PREFIX_MACROS = frozenset(
+    {
+        "PY_SSIZE_T_CLEAN",
+        "Py_LIMITED_API",
+        "NPY_NO_DEPRECATED_API",
+        "NPY_TARGET_VERSION",
+        "PY_ARRAY_UNIQUE_SYMBOL",
+        "NO_IMPORT_ARRAY",
+    }
+)
+#: Include guards: names that say so, of the project's own (Python's headers
+#: are guarded by ``Py_*_H``, the C library's by reserved ``_*`` names). A
+#: guard is not copied into the PCH, where it would hide its own header.
+_GUARD = re.compile(r"(?!py)[a-z]\w*_(h|hh|hpp|hxx|included|guard)_*", re.IGNORECASE)
+Stop = Literal["python", "end", "other"]
 
-    #: "python", "end" (a header of only guards and defines) or "other".
-    stop: str
-    #: The ``#define`` lines met before the stop.
-    defines: tuple[str, ...] = ()
 
-
-def python_prefix(source: Path, include_dirs: Sequence[Path]) -> tuple[str, ...] | None:
+def python_prefix(
+    source: Path, include_dirs: Sequence[Path], command_line: Collection[str]
+) -> tuple[str, ...] | None:
     """The ``#define`` lines before ``#include <Python.h>`` when the source
-    leads straight to it (see the module's docstring); None otherwise."""
-    scan = _scan(source, tuple(include_dirs), ())
-    return scan.defines if scan.stop == "python" else None
+    leads straight to it (see the module's docstring); None otherwise.
+    ``command_line``: the names of the macros given with ``-D`` and ``-U``."""
+    scanner = _Scanner(include_dirs, command_line)
+    return tuple(scanner.defines) if scanner.scan(source, ()) == "python" else None
 
 
-def _scan(path: Path, include_dirs: tuple[Path, ...], stack: tuple[Path, ...]) -> Scan:
-    if len(stack) >= _MAX_DEPTH or path in stack:
-        return Scan("other")
-    try:
-        with path.open("rb") as f:
-            raw = f.read(_SCAN_BYTES + 1)
-    except OSError:
-        return Scan("other")
-    if len(raw) > _SCAN_BYTES:
-        raw = raw[:_SCAN_BYTES]
-        complete = False
-    else:
-        complete = True
-    text = raw.decode("latin-1").replace("\r\n", "\n")
-    # A comment is a space; keep its line breaks, so a directive continued
-    # past a comment's line break reads as a directive and code (no PCH).
-    text = _COMMENT_OR_LITERAL.sub(
-        lambda m: m[0] if m[0][0] in "\"'" else " " + "\n" * m[0].count("\n"), text
-    )
-    defines: list[str] = []
-    guard: str | None = None  # a guard's "#ifndef G" awaiting its "#define G"
-    open_guards = 0
-    for line in text.split("\n"):
-        line = line.strip()
-        if not line:
-            continue
-        match = _DIRECTIVE.match(line)
-        if not match or line.endswith("\\"):
-            return Scan("other")
-        word, rest = match[1], match[2].strip()
-        if guard is not None:
-            if word != "define" or rest != guard:
-                return Scan("other")
-            guard = None
-            open_guards += 1
-        elif word == "ifndef" and _is_guard(rest):
-            guard = rest
-        elif word == "endif" and open_guards and not rest:
-            open_guards -= 1
-        elif word == "pragma" and rest == "once":
-            pass
-        elif word == "define" and (define := _DEFINE.match(rest)):
-            defines.append(f"#define {define[1]} {define[2] or ''}".rstrip())
-        elif word == "include" and (name := _INCLUDE.match(rest)):
-            quoted = name[2] is not None
-            header = name[2] if quoted else name[1]
-            folders = (path.parent, *include_dirs) if quoted else include_dirs
-            found = next((f / header for f in folders if (f / header).is_file()), None)
-            if header == "Python.h":
-                # A Python.h of the project's own would be found first.
-                return Scan("other" if found else "python", tuple(defines))
-            if found is None:
-                return Scan("other")  # a system header: it comes before Python.h
-            inner = _scan(found, include_dirs, (*stack, path))
-            defines += inner.defines
-            if inner.stop != "end":
-                return Scan(inner.stop, tuple(defines))
-        else:
-            return Scan("other")
-    complete = complete and guard is None and not open_guards
-    return Scan("end" if complete else "other", tuple(defines))
+class _Scanner:
+    """Follows a source's first directives, and the headers they include."""
 
+    def __init__(self, include_dirs: Sequence[Path], command_line: Collection[str]) -> None:
+        self.include_dirs = tuple(include_dirs)
+        #: Names defined so far: a guard found defined would skip its header.
+        self.defined = set(command_line)
+        self.defines: list[str] = []
 
-def _is_guard(name: str) -> bool:
-    # Names of the implementation and of Python's headers may be tested inside
-    # Python.h; a guard must be a name of the project's own.
-    return bool(re.fullmatch(r"[A-Za-z]\w*", name)) and not name.lower().startswith("py")
+    def scan(self, path: Path, stack: tuple[Path, ...]) -> Stop:
+        """Where the file's directives lead: to Python.h, to the file's end
+        (a header of only guards and defines), or elsewhere."""
+        if len(stack) >= _MAX_DEPTH or path in stack:
+            return "other"
+        try:
+            with path.open("rb") as f:
+                raw = f.read(_SCAN_BYTES + 1)
+        except OSError:
+            return "other"
+        text = raw[:_SCAN_BYTES].decode("latin-1")
+        if "??/" in text:  # a trigraph backslash, with -std=c89 .. c17
+            return "other"
+        # As the compiler reads it: line breaks, then continued lines joined,
+        # then comments replaced by a space (keeping their line breaks, so
+        # that a directive continued past one reads as directive and code).
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\\\n", "")
+        text = _COMMENT_OR_LITERAL.sub(
+            lambda m: m[0] if m[0][0] in "\"'" else " " + "\n" * m[0].count("\n"), text
+        )
+        guard: str | None = None  # a guard's "#ifndef G" awaiting its "#define G"
+        open_guards = 0
+        for line in text.split("\n"):
+            line = line.strip()
+            if not line:
+                continue
+            match = _DIRECTIVE.match(line)
+            if not match:
+                return "other"
+            word, rest = match[1], match[2].strip()
+            if guard is not None:
+                if word != "define" or rest != guard:
+                    return "other"
+                self.defined.add(guard)
+                guard = None
+                open_guards += 1
+            elif word == "ifndef" and _GUARD.fullmatch(rest) and rest not in self.defined:
+                guard = rest
+            elif word == "endif" and open_guards and not rest:
+                open_guards -= 1
+            elif word == "pragma" and rest == "once":
+                pass
+            elif word == "define":
+                define = _DEFINE.match(rest)
+                if not define or define[1] not in PREFIX_MACROS or define[1] in self.defined:
+                    return "other"
+                self.defined.add(define[1])
+                self.defines.append(f"#define {define[1]} {define[2] or ''}".rstrip())
+            elif word == "include" and (name := _INCLUDE.match(rest)):
+                stop = self.include(
+                    path, name[2] or name[1], quoted=name[2] is not None, stack=stack
+                )
+                if stop != "end":
+                    return stop
+            else:
+                return "other"
+        complete = len(raw) <= _SCAN_BYTES and guard is None and not open_guards
+        return "end" if complete else "other"
+
+    def include(self, path: Path, header: str, quoted: bool, stack: tuple[Path, ...]) -> Stop:
+        folders = (path.parent, *self.include_dirs) if quoted else self.include_dirs
+        found = next((f / header for f in folders if (f / header).is_file()), None)
+        if header == "Python.h":
+            # A Python.h of the project's own would be found first.
+            return "other" if found else "python"
+        if found is None:
+            return "other"  # a system header: it comes before Python.h
+        return self.scan(found, (*stack, path))
 
 
 def usable(optimize: str, extra_compile_args: Sequence[str]) -> bool:
@@ -177,17 +208,12 @@ def driver_args(
     for folder in include_dirs:
         args += ["-I", folder]
     args += [f"-D{name}={value}" for name, value in macros]
-    # Clang compares content rather than modification time when a header was
-    # touched (Zig's cache may give back a PCH made before `rm -rf build`).
-    args += [*flags, "-fpch-validate-input-files-content"]
-    # No warnings: Python's headers are system headers, whose warnings clang
-    # drops anyway, and the #defines are the sources' own, which warn there.
-    return (*args, "-w", "-x", f"{language}-header")
+    return (*args, *flags, VALIDATE_CONTENT, "-x", f"{language}-header")
 
 
 def user_flags(pch: Path) -> list[str]:
     """The flags of a source compiled with the PCH at ``pch``."""
-    return ["-include-pch", str(pch), "-fpch-validate-input-files-content"]
+    return ["-include-pch", str(pch), VALIDATE_CONTENT]
 
 
 def plan(sources: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:

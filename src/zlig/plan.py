@@ -7,6 +7,7 @@ stays the same file for every build (and Zig compiles it only once).
 from __future__ import annotations
 
 import importlib
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,17 @@ def make_plan(
     # CPU of its architecture.
     zig_target, cpu = target.platform.zig_target, "baseline"
     extensions = [
-        _extension_plan(ext, target, prefix_maps, Path(stamp_source(folder, ext.name)), cpu)
+        _extension_plan(
+            ext,
+            target,
+            prefix_maps,
+            Path(stamp_source(folder, ext.name)),
+            cpu,
+            settings.precompiled_header and pch.usable(ext.optimize, ext.extra_compile_args),
+        )
         for ext in settings.extensions
     ]
-    sources = [s for e in extensions for s in (*e["c_sources"], *sum(e["parts"], []))]
+    sources = [s for e in extensions for s in chain(e["c_sources"], *e["parts"])]
     return {
         "target": zig_target,
         "cpu": cpu,
@@ -52,7 +60,12 @@ def make_plan(
 
 
 def _extension_plan(
-    ext: Extension, target: Target, prefix_maps: dict[Path, str], stamp: Path, cpu: str
+    ext: Extension,
+    target: Target,
+    prefix_maps: dict[Path, str],
+    stamp: Path,
+    cpu: str,
+    precompile: bool,
 ) -> dict[str, Any]:
     packages = {name: _package_include(name, ext) for name in ext.include_packages}
     include_dirs = [*ext.include_dirs, *packages.values()]
@@ -68,8 +81,10 @@ def _extension_plan(
             continue
         source_flags = flags + _language_flags(ext, path)
         source: dict[str, Any] = {"path": str(path), "flags": source_flags}
-        prefix = pch.python_prefix(path, include_dirs)
-        if prefix is not None and pch.usable(ext.optimize, ext.extra_compile_args):
+        command_line = [name for name, _ in macros]
+        command_line += [f[2:].split("=")[0] for f in source_flags if f.startswith(("-D", "-U"))]
+        prefix = pch.python_prefix(path, include_dirs, command_line) if precompile else None
+        if prefix is not None:
             args = pch.driver_args(
                 language=SOURCE_LANGUAGES[path.suffix],
                 target=target.platform.zig_target,
