@@ -80,10 +80,8 @@ pub fn build(b: *std.Build) !void {
     // rebuilds with this plan after edits that may change which sources
     // can use one.
     const use_pch = b.option(bool, "pch", "use precompiled Python.h headers") orelse true;
-    const pch_steps = try b.allocator.alloc(*std.Build.Step, plan.precompiled.len);
-    if (use_pch) for (plan.precompiled, pch_steps) |pch, *step| {
-        step.* = precompile(b, pch);
-    };
+    const pch_steps = try b.allocator.alloc(*std.Build.Step, if (use_pch) plan.precompiled.len else 0);
+    for (pch_steps, 0..) |*step, i| step.* = precompile(b, plan.precompiled[i]);
 
     for (plan.extensions) |ext| {
         const module = extensionModule(b, ext, target, ext.root_source);
@@ -158,14 +156,14 @@ fn addSources(
 /// or a header it includes changed (the Run step's cache, with clang's
 /// dependency file); the copy is skipped when it is up to date.
 fn precompile(b: *std.Build, pch: Precompiled) *std.Build.Step {
-    const header = b.addWriteFiles().add("python.h", pch.header);
+    const header = b.addWriteFiles().add("zlig-pch.h", pch.header);
     const run = b.addSystemCommand(&.{b.graph.zig_exe});
     run.addArgs(pch.args);
     run.addFileArg(header);
     run.addArg("-o");
-    const made = run.addOutputFileArg("python.pch");
+    const made = run.addOutputFileArg("zlig-pch.pch");
     run.addArg("-MD");
-    _ = run.addPrefixedDepFileOutputArg("-MF", "python.d");
+    _ = run.addPrefixedDepFileOutputArg("-MF", "zlig-pch.d");
     const copy = b.addUpdateSourceFiles();
     copy.addCopyFileToSource(made, pch.output);
     return &copy.step;

@@ -50,7 +50,7 @@ _MISSING_LIBRARY = r"unable to find dynamic system library '([^']*)'"
 _DIAGNOSTIC = r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.*)$"
 
 
-def zig_build_command(zig: Path | str, out: Path | str, pch: bool = False) -> list[str]:
+def zig_build_command(zig: Path | str, out: Path | str, *, pch: bool) -> list[str]:
     """``zig build`` of the build folder's plan, installing into ``out``;
     ``pch``: with the plan's precompiled headers (see zlig/pch.py; never in
     an editable install, whose plan is not remade after an edit).
@@ -251,7 +251,7 @@ class EditableFinder:
 
         zig = self.find_zig(fullname)
         try:
-            args = zig_build_command(zig, config["out"])
+            args = zig_build_command(zig, config["out"], pch=False)
         except ValueError as e:
             raise ImportError(f"zlig: {e}") from None
         if verbose:
