@@ -18,7 +18,7 @@ Sources that would share a PCH (same language, flags and ``#define``s) share
 one, across extensions; fewer than ``MIN_USERS`` sources get none, as making
 it costs about as much as parsing Python.h a few times. The PCH is made by
 ``zig cc``/``zig c++`` with the flags Zig's build gives the sources
-(:func:`driver_args`); clang refuses a PCH made with other language or target
+(:func:`spec`); clang refuses a PCH made with other language or target
 options, so modes and flags zlig cannot match are left out (``ReleaseSafe``,
 unknown ``extra-compile-args``).
 """
@@ -31,6 +31,8 @@ import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
+
+from .extension import SOURCE_LANGUAGES
 
 #: Sources sharing a PCH before one is made.
 MIN_USERS = 4
@@ -187,28 +189,37 @@ class Spec(NamedTuple):
         return hashlib.sha256(key).hexdigest()[:16]
 
 
-def driver_args(
+def spec(
+    source: Path,
     *,
-    language: str,
     target: str,
     cpu: str,
     optimize: str,
     python_include_dirs: Sequence[str],
-    include_dirs: Sequence[str],
+    include_dirs: Sequence[Path],
     macros: Sequence[Sequence[str]],
     flags: Sequence[str],
-) -> tuple[str, ...]:
-    """``zig cc`` arguments giving a PCH the options Zig's build gives a
-    source: build.zig's module settings, in the order Zig passes them."""
+) -> Spec | None:
+    """The PCH the source could use (given the options Zig's build gives it:
+    build.zig's module settings and its own flags), or None."""
+    command_line = [name for name, _ in macros]
+    command_line += [f[2:].split("=")[0] for f in flags if f.startswith(("-D", "-U"))]
+    prefix = python_prefix(source, include_dirs, command_line)
+    if prefix is None:
+        return None
+    language = SOURCE_LANGUAGES[source.suffix]
+    # zig cc takes the options Zig's build passes, in the order it passes them.
     args = ["c++" if language == "c++" else "cc", "-target", target, f"-mcpu={cpu}"]
     # -g0: a PCH needs no debug info; it is not among the options clang compares.
     args += [OPTIMIZE_ARGS[optimize], "-fPIC", "-g0"]
-    for folder in python_include_dirs:
-        args += ["-isystem", folder]
+    for system_dir in python_include_dirs:
+        args += ["-isystem", system_dir]
     for folder in include_dirs:
-        args += ["-I", folder]
+        args += ["-I", str(folder)]
     args += [f"-D{name}={value}" for name, value in macros]
-    return (*args, *flags, VALIDATE_CONTENT, "-x", f"{language}-header")
+    args += [*flags, VALIDATE_CONTENT, "-x", f"{language}-header"]
+    text = "".join(f"{line}\n" for line in (*prefix, "#include <Python.h>"))
+    return Spec(tuple(args), text)
 
 
 def user_flags(pch: Path) -> list[str]:
@@ -225,26 +236,22 @@ def plan(sources: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:
     """
     users: dict[Spec, list[dict[str, Any]]] = {}
     for source in sources:
-        spec = source.pop("spec", None)
-        if spec is not None:
-            users.setdefault(spec, []).append(source)
+        wanted = source.pop("spec", None)
+        if wanted is not None:
+            users.setdefault(wanted, []).append(source)
     precompiled: list[dict[str, Any]] = []
-    for spec, group in sorted(users.items(), key=lambda item: item[0].name):
+    for one, group in sorted(users.items(), key=lambda item: item[0].name):
         if len(group) < MIN_USERS:
             continue
         for source in group:
             source["pch"] = len(precompiled)
-        output = f"pch/{spec.name}.pch"
+        output = f"pch/{one.name}.pch"
         precompiled.append(
             {
-                "args": list(spec.args),
-                "header": spec.text,
+                "args": list(one.args),
+                "header": one.text,
                 "output": output,
                 "use": user_flags(folder / output),
             }
         )
     return precompiled
-
-
-def header_text(defines: Sequence[str]) -> str:
-    return "".join(f"{line}\n" for line in (*defines, "#include <Python.h>"))

@@ -73,29 +73,23 @@ def _extension_plan(
     flags = _path_flags(maps) + _flags(ext, target)
     link = ext.extra_link_args
     macros = _macros(ext, target)
-    include_dir_names = [str(d) for d in include_dirs]
     python_include_dirs = [str(d) for d in target.include_dirs(ext)]
     sources: list[dict[str, Any]] = []
     for path in ext.sources:
         if path.suffix == ".zig":
             continue
-        source_flags = flags + _language_flags(ext, path)
-        source: dict[str, Any] = {"path": str(path), "flags": source_flags}
-        command_line = [name for name, _ in macros]
-        command_line += [f[2:].split("=")[0] for f in source_flags if f.startswith(("-D", "-U"))]
-        prefix = pch.python_prefix(path, include_dirs, command_line) if precompile else None
-        if prefix is not None:
-            args = pch.driver_args(
-                language=SOURCE_LANGUAGES[path.suffix],
+        source: dict[str, Any] = {"path": str(path), "flags": flags + _language_flags(ext, path)}
+        if precompile:
+            source["spec"] = pch.spec(  # for pch.plan
+                path,
                 target=target.platform.zig_target,
                 cpu=cpu,
                 optimize=ext.optimize,
                 python_include_dirs=python_include_dirs,
-                include_dirs=include_dir_names,
+                include_dirs=include_dirs,
                 macros=macros,
-                flags=source_flags,
+                flags=source["flags"],
             )
-            source["spec"] = pch.Spec(args, pch.header_text(prefix))  # for pch.plan
         sources.append(source)
     return {
         "name": ext.name,
@@ -108,7 +102,7 @@ def _extension_plan(
         "root_source": str(ext.zig_root) if ext.zig_root else None,
         **_split(sources),
         "macros": macros,
-        "include_dirs": include_dir_names,
+        "include_dirs": [str(d) for d in include_dirs],
         "python_include_dirs": python_include_dirs,
         "libraries": [*ext.libraries, *link.libraries],
         "library_dirs": [str(d) for d in (*ext.library_dirs, *link.library_dirs)],
