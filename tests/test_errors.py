@@ -234,7 +234,8 @@ def test_bad_jobs_variable(project, value: str) -> None:
 
 def test_jobs_variable_sets_zig_jobs(project) -> None:
     path = project("demo")
-    result = run_hook(path, "build_wheel('dist')", env={**os.environ, "ZLIG_JOBS": "5"})
+    env = {**os.environ, "ZLIG_JOBS": "5", "ZLIG_VERBOSE": "1"}  # verbose: the command shows
+    result = run_hook(path, "build_wheel('dist')", env=env)
     assert hook_value(result) == os.listdir(path / "dist")[0]
     assert " -j5 " in result.stdout
 

@@ -56,9 +56,12 @@ def test_interrupted_build_leaves_nothing_and_resumes(project, tmp_path: Path, s
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "ZLIG_VERBOSE": "1"},  # it echoes the Zig command
     )
     assert build.stdout is not None
-    assert build.stdout.readline().startswith("+ ")  # Zig has started
+    for line in build.stdout:
+        if line.startswith("+ "):  # Zig has started
+            break
     time.sleep(1.0)
     build.send_signal(signum)
     _, stderr = build.communicate(timeout=60)

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -86,9 +87,18 @@ def build_extensions(settings: Settings) -> Iterator[tuple[str, list[Built]]]:
     folder = build_folder(settings, target)
     folder.mkdir(exist_ok=True)
     zig_exe = zig.find_zig()
+    from . import console
+
     with locked(folder):
-        built = _compile(settings, target, folder, zig_exe)
-        yield _tag(target, built), built
+        start = time.monotonic()
+        built, compiled = _compile(settings, target, folder, zig_exe)
+        with console.timed("manylinux audit", settings.verbose):
+            tag = _tag(target, built)
+        extensions = [b.extension for b in built]
+        if built:
+            seconds = time.monotonic() - start
+            print(console.built_line(extensions, compiled, seconds, tag), flush=True)
+        yield tag, built
 
 
 def _tag(target: Target, built: list[Built]) -> str:
@@ -105,10 +115,13 @@ def _tag(target: Target, built: list[Built]) -> str:
     return f"{target.python_tag([b.extension for b in built])}-{platform_tag}"
 
 
-def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) -> list[Built]:
+def _compile(
+    settings: Settings, target: Target, folder: Path, zig_exe: Path
+) -> tuple[list[Built], list[str]]:
+    """The built extensions, and the C files Zig compiled (not found in its cache)."""
     import json
 
-    from . import zig
+    from . import console, zig
     from .editable_loader import write_stamp_sources, zig_build_command
     from .files import fingerprint
     from .plan import make_plan, output_name
@@ -119,6 +132,8 @@ def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) ->
     )
     plan = make_plan(settings, target, folder, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
+    if settings.verbose:
+        print("\n".join(console.plan_lines(plan, settings.root)), flush=True)
     out = folder / "out"
     outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}
     # Zig re-installs unchanged outputs from its cache in no time; removing
@@ -126,11 +141,23 @@ def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) ->
     for path in outputs.values():
         path.unlink(missing_ok=True)
     try:
-        command = zig_build_command(zig_exe, out, pch=settings.precompiled_header)
+        command = zig_build_command(
+            zig_exe, out, pch=settings.precompiled_header, verbose=settings.verbose
+        )
     except ValueError as e:  # $ZLIG_JOBS
         raise BuildError(str(e)) from None
+    compiled: list[str] = []
     try:
-        zig.run(command, folder, settings.root)
+        with console.timed("zig build", settings.verbose):
+            report = zig.run(
+                command,
+                folder,
+                settings.root,
+                verbose=settings.verbose,
+                include_dirs=[d for ext in plan["extensions"] for d in ext["include_dirs"]],
+                progress=console.progress(settings.extensions),
+            )
+        compiled = report.compiled
     except BuildError as error:
         failed = [ext for ext, path in outputs.items() if not path.is_file()]
         if not failed or not all(ext.optional for ext in failed):
@@ -140,11 +167,12 @@ def _compile(settings: Settings, target: Target, folder: Path, zig_exe: Path) ->
                 f"zlig: warning: skipping optional extension {ext.name}: {error.message}",
                 file=sys.stderr,
             )
-    return [
+    built = [
         Built(ext, path, output_name(ext, target))
         for ext, path in outputs.items()
         if path.is_file() or not ext.optional
     ]
+    return built, compiled
 
 
 def _make_build_dir(build_dir: Path) -> None:

@@ -145,6 +145,12 @@ OPTIONS: dict[str, Option] = {
         "when installed).",
         _check_bool,
     ),
+    "verbose": Option(
+        "false",
+        "Show every command, the plan, Zig's own output and the time of each step (default: "
+        "compiler diagnostics and one summary line per build).",
+        _check_bool,
+    ),
 }
 TOOL_KEYS = ("extensions", *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
 
@@ -167,6 +173,8 @@ class Settings(NamedTuple):
     target_ext_suffix: str = ""
     editable_rebuild: bool = True
     precompiled_header: bool = True
+    #: Show every command and Zig's own output (-C verbose=true, ZLIG_VERBOSE=1).
+    verbose: bool = False
 
     @property
     def root(self) -> Path:
@@ -208,6 +216,7 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         target_ext_suffix=options["target-ext-suffix"],
         editable_rebuild=options["editable-rebuild"] == "true",
         precompiled_header=options["precompiled-header"] == "true",
+        verbose=options["verbose"] == "true",
     )
 
 

@@ -12,17 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import editable_loader, zig
+from . import diagnostics, editable_loader, zig
 from .compile import Built, build_folder
 from .config import Settings
 from .files import watched
 from .target import resolve
 
 _LOADER_SOURCE = Path(editable_loader.__file__)
+_DIAGNOSTICS_SOURCE = Path(diagnostics.__file__)
 
 
 def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dict[str, str]:
-    """The editable wheel's loader module and its .pth, by archive name.
+    """The editable wheel's loader module, its .pth and its copy of the
+    diagnostics module (for a failed rebuild's message), by archive name.
 
     Also writes the stamp, so the first import after installing does not
     run Zig again.
@@ -52,4 +54,6 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     return {
         f"{module}.py": f"{source}\n\ninstall({config!r})\n",
         f"{module}.pth": f"import {module}\n",
+        # Imported by the loader (editable_loader.diagnostics) only when a rebuild fails.
+        f"{module}_diagnostics.py": _DIAGNOSTICS_SOURCE.read_text(encoding="utf-8"),
     }

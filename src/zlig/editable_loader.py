@@ -37,23 +37,17 @@ STAMP = "editable-stamp.txt"
 #: extension's inputs' fingerprint into its compile steps.
 STAMP_FOLDER = "inputs"
 
-#: Compiler errors that zlig explains, with the way out.
-_EXPLAINED = {
-    "expansion of date or time macro is not reproducible": (
-        "__DATE__, __TIME__ and __TIMESTAMP__ make every build different, so Zig refuses "
-        "them (-Werror=date-time): remove them, define them yourself (define-macros), or "
-        'allow them with extra-compile-args = ["-Wno-date-time"], which takes the date from '
-        "SOURCE_DATE_EPOCH if it is set (and otherwise makes builds non-reproducible)"
-    ),
-}
-_MISSING_LIBRARY = r"unable to find dynamic system library '([^']*)'"
-_DIAGNOSTIC = r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.*)$"
 
-
-def zig_build_command(zig: Path | str, out: Path | str, *, pch: bool) -> list[str]:
+def zig_build_command(
+    zig: Path | str, out: Path | str, *, pch: bool, verbose: bool = False
+) -> list[str]:
     """``zig build`` of the build folder's plan, installing into ``out``;
     ``pch``: with the plan's precompiled headers (see zlig/pch.py; never in
-    an editable install, whose plan is not remade after an edit).
+    an editable install, whose plan is not remade after an edit); ``verbose``:
+    with Zig's tree of steps and the time each took.
+
+    ``--verbose-cc`` makes Zig name each C file it compiles rather than takes
+    from its cache (zlig counts them; it does not change what is cached).
 
     Zig's global cache also serves as the local one. Zig 0.16 puts the
     compiled build runner in the local cache: with a local cache in the build
@@ -63,8 +57,9 @@ def zig_build_command(zig: Path | str, out: Path | str, *, pch: bool) -> list[st
     finds them too.
     """
     args = [str(zig), "build", "-Dplan=plan.json", f"-Dpch={str(pch).lower()}"]
-    args += ["--prefix", str(out), f"-j{jobs()}"]
-    return [*args, "--cache-dir", zig_cache_dir(), "--color", "off", "--summary", "none"]
+    args += ["--prefix", str(out), f"-j{jobs()}", "--verbose-cc"]
+    summary = "all" if verbose else "none"
+    return [*args, "--cache-dir", zig_cache_dir(), "--color", "off", "--summary", summary]
 
 
 def jobs() -> int:
@@ -92,36 +87,22 @@ def zig_cache_dir() -> str:
     return os.path.join(base, "zig")
 
 
-def summary(output: str, root: Path, returncode: int) -> str:
-    """The first compiler error as ``file:line:col: message``, or Zig's first error line.
+def diagnostics() -> Any:
+    """zlig's diagnostics module; in an editable wheel, its copy beside this one."""
+    if __package__:
+        from . import diagnostics
 
-    ``root`` shortens file names (the project root).
-    """
-    import re
-    from pathlib import Path
+        return diagnostics
+    import importlib
 
-    for line in output.splitlines():
-        match = re.match(_DIAGNOSTIC, line.strip())
-        if match:
-            file = match["file"]
-            try:
-                file = Path(file).resolve().relative_to(root).as_posix()
-            except ValueError:
-                pass
-            message = _EXPLAINED.get(match["msg"], match["msg"])
-            return f"{file}:{match['line']}:{match['col']}: {message}"
-    for line in output.splitlines():
-        if "error:" in line:  # Zig's own, e.g. "error: error: unable to find ..."
-            message = line.rsplit("error:", 1)[1].strip()
-            library = re.match(_MISSING_LIBRARY, message)
-            if library:
-                return (
-                    f"cannot link library {library[1]!r}: not found in library-dirs (zlig "
-                    "searches no system folder: a wheel must not depend on this machine's "
-                    "libraries); add its folder to library-dirs or remove it from libraries"
-                )
-            return message
-    return f"zig exited with status {returncode}"
+    return importlib.import_module(__name__ + "_diagnostics")
+
+
+def is_verbose() -> bool:
+    return any(
+        os.environ.get(name, "") not in ("", "0", "false")
+        for name in ("ZLIG_VERBOSE", "ZLIG_EDITABLE_VERBOSE")
+    )
 
 
 class locked:
@@ -234,7 +215,7 @@ class EditableFinder:
         """Run Zig if a watched file changed since the last build."""
         config = self.config
         folder = config["build_folder"]
-        verbose = os.environ.get("ZLIG_EDITABLE_VERBOSE", "") not in ("", "0")
+        verbose = is_verbose()
         current = fingerprint(config["folders"], config["files"])
         stamp = os.path.join(folder, STAMP)
         try:
@@ -247,11 +228,10 @@ class EditableFinder:
             pass
         # Something changed: now the imports a rebuild needs are worth it.
         import subprocess
-        from pathlib import Path
 
         zig = self.find_zig(fullname)
         try:
-            args = zig_build_command(zig, config["out"], pch=False)
+            args = zig_build_command(zig, config["out"], pch=False, verbose=verbose)
         except ValueError as e:
             raise ImportError(f"zlig: {e}") from None
         if verbose:
@@ -270,10 +250,13 @@ class EditableFinder:
             )
         output = result.stdout.strip()
         if result.returncode != 0:
-            root = Path(config["root"])
+            found = diagnostics()
+            report = found.Report(output, config["root"], found.include_dirs(folder))
+            # The compiler's diagnostics; Zig's internals only when verbose.
+            details = output if verbose else report.shown()
             raise ImportError(
-                f"zlig: rebuilding {fullname} failed: "
-                f"{summary(output, root, result.returncode)}\n{output}",
+                f"zlig: rebuilding {fullname} failed: {report.summary(result.returncode)}"
+                + (f"\n{details}" if details else ""),
                 name=fullname,
             )
         if verbose and output:

@@ -13,9 +13,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Callable
 
-from .editable_loader import summary
+from .diagnostics import Report, compiled_sources
 from .errors import BuildError
 
 #: The Zig zlig is tested with. 0.16 rather than 0.17: on a machine with an
@@ -122,13 +126,35 @@ def _link_or_copy(source: str, dest: str) -> None:
         shutil.copy2(source, dest)
 
 
-def run(args: list[str], cwd: Path, relative_to: Path) -> str:
-    """Run a Zig command, echoing it; raise BuildError with its diagnostics on failure.
+#: A long build says how far it is at most this often, in seconds (less often
+#: as it goes on), so that a
+#: first build (Zig compiling its C runtime for a new target takes minutes)
+#: does not look hung.
+PROGRESS_EVERY = 5.0
 
-    ``relative_to`` shortens file names in diagnostics (the project root).
+
+def run(
+    args: list[str],
+    cwd: Path,
+    relative_to: Path,
+    *,
+    verbose: bool = False,
+    include_dirs: Sequence[str] = (),
+    progress: Callable[[list[str], float], str] | None = None,
+) -> Report:
+    """Run a Zig command; raise BuildError with the compiler's diagnostics on failure.
+
+    Quiet (the default), it prints nothing but, every PROGRESS_EVERY seconds
+    while Zig runs, ``progress(the C files compiled so far, seconds)``. Verbose,
+    it echoes the command and Zig's whole output as it comes. A failure's
+    BuildError carries the diagnostics (file names relative to
+    ``relative_to``, the project root) or, verbose, nothing more: all was shown.
     """
-    print("+ " + " ".join(shlex.quote(a) for a in args), flush=True)
-    result = subprocess.run(
+    if verbose:
+        print("+ " + " ".join(shlex.quote(a) for a in args), flush=True)
+    start = time.monotonic()
+    lines: list[str] = []
+    proc = subprocess.Popen(
         args,
         cwd=cwd,
         stdout=subprocess.PIPE,
@@ -137,9 +163,37 @@ def run(args: list[str], cwd: Path, relative_to: Path) -> str:
         text=True,
         errors="replace",
     )
-    output = result.stdout.strip()
-    if result.returncode != 0:
-        raise BuildError(summary(output, relative_to, result.returncode), output)
-    if output:
-        print(output, flush=True)
-    return output
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if verbose:
+                print(line, end="", flush=True)
+
+    # A thread reads, so that the main thread can report progress meanwhile.
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        due = start + PROGRESS_EVERY
+        while True:
+            try:
+                proc.wait(timeout=max(0.01, due - time.monotonic()))
+                break
+            except subprocess.TimeoutExpired:
+                elapsed = time.monotonic() - start
+                if progress is not None and not verbose:
+                    print(progress(compiled_sources(lines), elapsed), flush=True)
+                # Less often as it goes on: 5, 10, 15, 20, 27, 35, 47, 63, 84, 112 s, …
+                due = start + elapsed + max(PROGRESS_EVERY, elapsed / 3)
+    except BaseException:  # Ctrl-C, SIGTERM: Zig stops too (as with subprocess.run)
+        proc.kill()
+        proc.wait()
+        raise
+    reader.join()
+    report = Report("".join(lines).strip(), str(relative_to), include_dirs)
+    if proc.returncode != 0:
+        raise BuildError(report.summary(proc.returncode), "" if verbose else report.shown())
+    if not verbose and report.shown():
+        print(report.shown(), flush=True)  # e.g. a linker warning
+    return report
