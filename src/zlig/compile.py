@@ -92,6 +92,11 @@ def build_extensions(settings: Settings) -> Iterator[tuple[str, list[Built]]]:
     with locked(folder):
         start = time.monotonic()
         built, compiled = _compile(settings, target, folder, zig_exe)
+        if "-linux-" in target.platform.zig_target:  # ELF files
+            from . import linkcheck
+
+            with console.timed("undefined-symbol check", settings.verbose):
+                linkcheck.check(built, target, settings.root)
         with console.timed("manylinux audit", settings.verbose):
             tag = _tag(target, built)
         extensions = [b.extension for b in built]

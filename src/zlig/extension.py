@@ -65,6 +65,9 @@ class Extension(NamedTuple):
     optional: bool = False
     #: The oldest CPython of the stable ABI it is built for, e.g. ``(3, 9)``; None: not abi3.
     limited_api: tuple[int, int] | None = None
+    #: Undefined symbols (names or glob patterns) left for the loader to find at run
+    #: time, which zlig's check after linking (linkcheck.py) lets through.
+    allow_undefined: tuple[str, ...] = ()
 
     def languages(self) -> set[str]:
         return {SOURCE_LANGUAGES[s.suffix] for s in self.sources}
@@ -174,6 +177,11 @@ SHARED_KEYS: dict[str, tuple[str, Callable[[Any, str, Path], Any], bool]] = {
     "strip": ("strip", lambda v, k, r: validate.boolean(v, k), False),
     "optional": ("optional", lambda v, k, r: validate.boolean(v, k), False),
     "py-limited-api": ("limited_api", _limited_api, False),
+    "allow-undefined": (
+        "allow_undefined",
+        lambda v, k, r: tuple(validate.string_list(v, k)),
+        True,
+    ),
 }
 EXTENSION_KEYS = ("name", "sources", *SHARED_KEYS)
 

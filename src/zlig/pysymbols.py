@@ -1,0 +1,96 @@
+"""The symbols the Python C API provides to an extension when it is loaded.
+
+For the interpreter running the build they are read from the interpreter
+itself: the dynamic symbols of its libpython or, when it has none, of its
+executable (built with ``-Xlinker -export-dynamic``, so that extensions find
+the API there). ``python-symbols.txt`` (made by
+``scripts/update_python_symbols.py``) adds what CPython 3.9–3.13 export and
+CPython's stable ABI: for builds for another interpreter (cross-compiling),
+for interpreters whose own symbols cannot be read, and for abi3 extensions,
+which may use the stable ABI only.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import sysconfig
+from pathlib import Path
+from typing import NamedTuple
+
+_DATA = Path(__file__).with_name("python-symbols.txt")
+
+
+class PythonApi(NamedTuple):
+    """What an extension may use from the interpreter that loads it."""
+
+    #: The symbols; None when zlig does not know them (a Python version the
+    #: data does not cover): then any name that looks like CPython's passes.
+    symbols: frozenset[str] | None
+    #: For messages: ``CPython 3.11`` or ``the stable ABI (abi3)``.
+    name: str
+
+
+@functools.cache
+def _shipped() -> tuple[dict[int, frozenset[str]], frozenset[str]]:
+    """The shipped data: 3.x minor -> exported symbols, and the stable ABI."""
+    versions: dict[int, set[str]] = {}
+    abi3: set[str] = set()
+    for line in _DATA.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, *fields = line.split()
+        for field in fields:
+            if field == "abi3":
+                abi3.add(name)
+                continue
+            for part in field.split(","):
+                first, _, last = part.partition("-")
+                for minor in range(int(first), int(last or first) + 1):
+                    versions.setdefault(minor, set()).add(name)
+    return {k: frozenset(v) for k, v in versions.items()}, frozenset(abi3)
+
+
+def stable_abi() -> frozenset[str]:
+    return _shipped()[1]
+
+
+def shipped(version: tuple[int, int]) -> frozenset[str] | None:
+    """What CPython ``version`` exports, if the data covers it."""
+    return _shipped()[0].get(version[1]) if version[0] == 3 else None
+
+
+@functools.cache
+def running_interpreter_exports() -> frozenset[str]:
+    """The symbols this interpreter exports to extensions (empty if unreadable)."""
+    from .linkcheck import defined_symbols
+
+    config = sysconfig.get_config_vars()
+    library = os.path.join(str(config.get("LIBDIR") or ""), str(config.get("INSTSONAME") or ""))
+    candidates = [library] if config.get("Py_ENABLE_SHARED") else []
+    candidates.append(os.path.realpath(sys.executable))
+    for candidate in candidates:
+        symbols = defined_symbols(Path(candidate))
+        if "PyModule_Create2" in symbols or "PyModuleDef_Init" in symbols:
+            return symbols
+    return frozenset()
+
+
+def api(version: tuple[int, int], *, limited: bool, running: bool) -> PythonApi:
+    """The C API of CPython ``version``: the stable ABI if ``limited``, else
+    what that interpreter exports (``running``: it is the one running the build)."""
+    if limited:
+        return PythonApi(stable_abi(), "the stable ABI (abi3)")
+    name = f"CPython {version[0]}.{version[1]}"
+    known = shipped(version)
+    if running:
+        own = running_interpreter_exports()
+        if own:
+            return PythonApi(own | (known or frozenset()), name)
+    return PythonApi(known, name)
+
+
+def looks_like_python(symbol: str) -> bool:
+    """CPython's naming: ``Py…``, ``_Py…``, ``PY…``."""
+    return symbol.lstrip("_").lower().startswith("py")
