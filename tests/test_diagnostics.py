@@ -167,3 +167,76 @@ def test_summary_of_zig_output() -> None:
         ]
     )
     assert report.summary(1) == "src/h.h:2:31: expected expression"
+
+
+def test_summary_counts_what_zig_compiled(project) -> None:
+    path = project("nested")
+    hook_value(run_hook(path, "build_wheel('dist')"))
+    (path / "csrc" / "a" / "util.c").write_text(
+        (path / "csrc" / "a" / "util.c").read_text() + "/* changed */\n"
+    )
+    result = run_hook(path, "build_wheel('dist')")
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(
+        "zlig: built spam.sub._core, spam._tiny (4 C files: 1 compiled, 3 cached;"
+    )
+    result = run_hook(path, "build_wheel('dist')")
+    assert "(4 C files: 0 compiled, 4 cached;" in result.stdout.splitlines()[0]
+
+
+def test_missing_header_names_the_folders_searched(project, tmp_path: Path) -> None:
+    path = project("demo")
+    (path / "include").mkdir()
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            '"src/demo/*.c"]', '"src/demo/*.c"], include-dirs = ["include"]'
+        )
+    )
+    core = path / "src" / "demo" / "_core.c"
+    core.write_text(
+        core.read_text().replace(
+            "#include <Python.h>\n", '#include <Python.h>\n#include "demo_api.h"\n'
+        )
+    )
+    assert failed_build(path, tmp_path).splitlines()[-1] == (
+        "zlig: error: src/demo/_core.c:3:10: 'demo_api.h' file not found (searched: the "
+        "including file's folder, include-dirs include, Python's and the C library's headers); "
+        "add the folder that holds it to include-dirs"
+    )
+
+
+def test_python_h_after_a_standard_header_is_explained() -> None:
+    output = "\n".join(
+        [
+            "/p/src/a.c:3:9: warning: '_POSIX_C_SOURCE' macro redefined",
+            "#define _POSIX_C_SOURCE 200809L",
+            "        ^",
+            "/p/src/a.c:9:1: error: unknown type name 'x'",
+        ]
+    )
+    report = Report(output, "/p")
+    assert report.shown().splitlines()[3] == (
+        "zlig: note: Python.h must be included before any standard header: it sets "
+        "_POSIX_C_SOURCE for the whole file (Python's C API documentation says so); move "
+        "#include <Python.h> up"
+    )
+    assert report.explain("'_XOPEN_SOURCE' macro redefined").endswith("move #include <Python.h> up")
+
+
+def test_progress_of_a_long_build(monkeypatch, capsys, tmp_path: Path) -> None:
+    """A long Zig run says how far it is, every few seconds and less often as it goes on."""
+    from zlig import zig
+
+    monkeypatch.setattr(zig, "PROGRESS_EVERY", 0.2)
+    script = (
+        "echo 'error: /z/zig clang /p/a.c -c'; sleep 0.5; "
+        "echo '       /z/zig clang /p/b.c -c'; sleep 0.5"
+    )
+    report = zig.run(
+        ["sh", "-c", script], tmp_path, tmp_path, progress=lambda done, s: f"{len(done)} done"
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert 3 <= len(lines) <= 5, lines
+    assert lines[0] == "1 done" and lines[-1] == "2 done"
+    assert report.compiled == ["/p/a.c", "/p/b.c"]

@@ -166,31 +166,34 @@ def run(
 
     def read() -> None:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if verbose:
-                print(line, end="", flush=True)
+        try:
+            for line in proc.stdout:
+                lines.append(line)
+                if verbose:
+                    print(line, end="", flush=True)
+        except (OSError, ValueError):  # closed after an interrupt
+            pass
 
     # A thread reads, so that the main thread can report progress meanwhile.
     reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        due = start + PROGRESS_EVERY
-        while True:
-            try:
-                proc.wait(timeout=max(0.01, due - time.monotonic()))
-                break
-            except subprocess.TimeoutExpired:
-                elapsed = time.monotonic() - start
-                if progress is not None and not verbose:
-                    print(progress(compiled_sources(lines), elapsed), flush=True)
-                # Less often as it goes on: 5, 10, 15, 20, 27, 35, 47, 63, 84, 112 s, …
-                due = start + elapsed + max(PROGRESS_EVERY, elapsed / 3)
-    except BaseException:  # Ctrl-C, SIGTERM: Zig stops too (as with subprocess.run)
-        proc.kill()
-        proc.wait()
-        raise
-    reader.join()
+    with proc:  # closes the pipe and waits for Zig, whatever happens
+        reader.start()
+        try:
+            due = start + PROGRESS_EVERY
+            while True:
+                try:
+                    proc.wait(timeout=max(0.01, due - time.monotonic()))
+                    break
+                except subprocess.TimeoutExpired:
+                    elapsed = time.monotonic() - start
+                    if progress is not None and not verbose:
+                        print(progress(compiled_sources(lines), elapsed), flush=True)
+                    # Less often as it goes on: 5, 10, 15, 20, 27, 35, 47, 63, 84, 112 s, …
+                    due = start + elapsed + max(PROGRESS_EVERY, elapsed / 3)
+        except BaseException:  # Ctrl-C, SIGTERM: Zig stops too (as with subprocess.run)
+            proc.kill()
+            raise
+        reader.join()
     report = Report("".join(lines).strip(), str(relative_to), include_dirs)
     if proc.returncode != 0:
         raise BuildError(report.summary(proc.returncode), "" if verbose else report.shown())
