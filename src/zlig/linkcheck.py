@@ -158,12 +158,12 @@ def check(built: Sequence[Built], target: Target, root: Path) -> None:
             limited=bool(ext.limited_api),
             running=target.interpreter == target.host,
         )
-        missing = unresolved(read_link_info(item.path), ext, python.symbols)
+        missing = unresolved(read_link_info(item.path), ext, python)
         if missing:
             raise BuildError(_message(ext, missing, python, root))
 
 
-def unresolved(info: LinkInfo, extension: Extension, python: frozenset[str] | None) -> list[str]:
+def unresolved(info: LinkInfo, extension: Extension, python: PythonApi) -> list[str]:
     """The undefined symbols that nothing provides, in the file's order."""
     from .pysymbols import looks_like_python
 
@@ -182,7 +182,7 @@ def unresolved(info: LinkInfo, extension: Extension, python: frozenset[str] | No
         name = symbol.name
         if symbol.weak or symbol.versioned or name in provided:
             continue
-        if python is None and looks_like_python(name) or python and name in python:
+        if python.provides(name):
             continue
         if unknown_library and not looks_like_python(name):
             continue

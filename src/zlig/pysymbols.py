@@ -25,11 +25,24 @@ _DATA = Path(__file__).with_name("python-symbols.txt")
 class PythonApi(NamedTuple):
     """What an extension may use from the interpreter that loads it."""
 
-    #: The symbols; None when zlig does not know them (a Python version the
-    #: data does not cover): then any name that looks like CPython's passes.
+    #: The shipped list of its symbols; None when the data does not cover its version.
     symbols: frozenset[str] | None
     #: For messages: ``CPython 3.11`` or ``the stable ABI (abi3)``.
     name: str
+    #: It is the interpreter running the build, whose own exports can be read.
+    running: bool = False
+
+    def provides(self, symbol: str) -> bool:
+        if self.symbols is not None and symbol in self.symbols:
+            return True
+        if self.running:
+            # Read only for a symbol the data lacks: pyelftools takes ~0.1 s
+            # over libpython's symbols, longer than the rest of a no-op build.
+            own = running_interpreter_exports()
+            if own:
+                return symbol in own
+        # Unknown: any name that looks like CPython's passes.
+        return self.symbols is None and looks_like_python(symbol)
 
 
 @functools.cache
@@ -82,13 +95,7 @@ def api(version: tuple[int, int], *, limited: bool, running: bool) -> PythonApi:
     what that interpreter exports (``running``: it is the one running the build)."""
     if limited:
         return PythonApi(stable_abi(), "the stable ABI (abi3)")
-    name = f"CPython {version[0]}.{version[1]}"
-    known = shipped(version)
-    if running:
-        own = running_interpreter_exports()
-        if own:
-            return PythonApi(own | (known or frozenset()), name)
-    return PythonApi(known, name)
+    return PythonApi(shipped(version), f"CPython {version[0]}.{version[1]}", running)
 
 
 def looks_like_python(symbol: str) -> bool:
