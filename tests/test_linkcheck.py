@@ -108,3 +108,13 @@ def test_python_api_is_known(name: str) -> None:
         assert symbols is not None and name in symbols
     assert name in pysymbols.stable_abi()
     assert name in pysymbols.running_interpreter_exports()
+
+
+def test_what_the_data_lacks() -> None:
+    """The running interpreter's own exports fill gaps in the data; for a Python
+    version nothing is known of, only names that look like CPython's pass."""
+    own = pysymbols.PythonApi(frozenset(), "CPython 3.x", running=True)
+    assert own.provides("PyLong_FromLong") and not own.provides("PyLong_FromLongg")
+    unknown = pysymbols.api((3, 99), limited=False, running=False)
+    assert unknown.symbols is None and unknown.provides("PyFuture_New")
+    assert not unknown.provides("helper")
