@@ -180,20 +180,21 @@ def run(
         reader.start()
         try:
             due = start + PROGRESS_EVERY
+            # The output ends when Zig does. (Joining the reader rather than
+            # proc.wait(timeout): that one polls, adding up to 50 ms.)
             while True:
-                try:
-                    proc.wait(timeout=max(0.01, due - time.monotonic()))
+                reader.join(max(0.01, due - time.monotonic()))
+                if not reader.is_alive():
                     break
-                except subprocess.TimeoutExpired:
-                    elapsed = time.monotonic() - start
-                    if progress is not None and not verbose:
-                        print(progress(compiled_sources(lines), elapsed), flush=True)
-                    # Less often as it goes on: 5, 10, 15, 20, 27, 35, 47, 63, 84, 112 s, …
-                    due = start + elapsed + max(PROGRESS_EVERY, elapsed / 3)
+                elapsed = time.monotonic() - start
+                if progress is not None and not verbose:
+                    print(progress(compiled_sources(lines), elapsed), flush=True)
+                # Less often as it goes on: 5, 10, 15, 20, 27, 35, 47, 63, 84, 112 s, …
+                due = start + elapsed + max(PROGRESS_EVERY, elapsed / 3)
+            proc.wait()
         except BaseException:  # Ctrl-C, SIGTERM: Zig stops too (as with subprocess.run)
             proc.kill()
             raise
-        reader.join()
     report = Report("".join(lines).strip(), str(relative_to), include_dirs)
     if proc.returncode != 0:
         raise BuildError(report.summary(proc.returncode), "" if verbose else report.shown())
