@@ -141,8 +141,18 @@ class Report:
         return "\n".join(lines)
 
     def _notes(self, diagnostic: Diagnostic) -> list[str]:
+        """zlig's explanations of a diagnostic, shown after it."""
         redefined = _REDEFINED.search(diagnostic.message)
-        return [_PYTHON_FIRST.format(redefined[1])] if redefined else []
+        if redefined:
+            return [_PYTHON_FIRST.format(redefined[1])]
+        if _MISSING_HEADER.fullmatch(diagnostic.message):
+            given = ", ".join(self.relative(d) or "." for d in self.include_dirs)
+            dirs = f"include-dirs {given}" if given else "no include-dirs given"
+            return [
+                f"searched the including file's folder, {dirs}, Python's and the C "
+                "library's headers; add the folder that holds it to include-dirs"
+            ]
+        return []
 
     def summary(self, returncode: int) -> str:
         """One line: the first compiler error as ``file:line:col: message`` (with
@@ -173,14 +183,6 @@ class Report:
                 f"cannot link library {library[1]!r}: not found in library-dirs (zlig "
                 "searches no system folder: a wheel must not depend on this machine's "
                 "libraries); add its folder to library-dirs or remove it from libraries"
-            )
-        header = _MISSING_HEADER.fullmatch(message)
-        if header:
-            given = ", ".join(self.relative(d) or "." for d in self.include_dirs)
-            dirs = f"include-dirs {given}" if given else "no include-dirs given"
-            return (
-                f"{message} (searched: the including file's folder, {dirs}, Python's and "
-                "the C library's headers); add the folder that holds it to include-dirs"
             )
         redefined = _REDEFINED.search(message)
         if redefined:
