@@ -39,17 +39,21 @@ def built_line(
     return f"zlig: built {names} ({what}; {seconds:.1f} s), tag {tag}"
 
 
+#: How the summary names the files of each language.
+_LANGUAGE_NAMES = {"c": "C", "c++": "C++", "asm": "assembly"}
+
+
 def _files(extensions: Sequence[Extension]) -> str:
     """``3 C files``, ``1 C++ file``, ``2 C and 1 C++ files``."""
-    counts = {"c": 0, "c++": 0}
+    counts: dict[str, int] = {}
     for ext in extensions:
         for source in ext.sources:
             language = SOURCE_LANGUAGES[source.suffix]
-            if language in counts:
-                counts[language] += 1
-    given = [(n, lang.upper()) for lang, n in counts.items() if n]
+            if language != "zig":
+                counts[language] = counts.get(language, 0) + 1
+    given = [f"{n} {_LANGUAGE_NAMES.get(lang, lang)}" for lang, n in sorted(counts.items())]
     plural = "files" if sum(counts.values()) > 1 else "file"
-    return " and ".join(f"{n} {name}" for n, name in given) + f" {plural}"
+    return " and ".join(given) + f" {plural}"
 
 
 def progress(extensions: Sequence[Extension]) -> Callable[[list[str], float], str]:
