@@ -71,6 +71,8 @@ const CpuPart = struct {
 const Plan = struct {
     target: []const u8,
     cpu: []const u8,
+    /// zlig's runtime/cpu_features.c (what __builtin_cpu_supports reads), or null.
+    runtime: ?[]const u8 = null,
     extensions: []const Extension,
     precompiled: []const Precompiled,
 };
@@ -90,6 +92,20 @@ pub fn build(b: *std.Build) !void {
     const pch_steps = try b.allocator.alloc(*std.Build.Step, if (use_pch) plan.precompiled.len else 0);
     for (pch_steps, 0..) |*step, i| step.* = precompile(b, plan.precompiled[i]);
 
+    // A static library: the linker takes its object only into extensions
+    // that refer to its symbols.
+    const runtime: ?*std.Build.Step.Compile = if (plan.runtime) |path| blk: {
+        const module = b.createModule(.{
+            .target = target,
+            .optimize = .ReleaseFast,
+            .link_libc = true,
+            .pic = true,
+            .strip = true,
+        });
+        module.addCSourceFile(.{ .file = .{ .cwd_relative = path }, .flags = &.{} });
+        break :blk b.addLibrary(.{ .linkage = .static, .name = "zlig_cpu", .root_module = module });
+    } else null;
+
     for (plan.extensions) |ext| {
         const module = extensionModule(b, ext, target, ext.root_source);
         const lib_pchs = try addSources(b, module, ext.c_sources, plan, use_pch);
@@ -108,6 +124,7 @@ pub fn build(b: *std.Build) !void {
             const name = b.fmt("{s}.cpu{d}", .{ ext.name, i });
             module.addObject(b.addObject(.{ .name = name, .root_module = module_cpu }));
         }
+        if (runtime) |lib| module.linkLibrary(lib);
         for (ext.library_dirs) |dir| module.addLibraryPath(.{ .cwd_relative = dir });
         for (ext.libraries) |name| module.linkSystemLibrary(name, .{});
         for (ext.rpaths) |dir| module.addRPathSpecial(dir);

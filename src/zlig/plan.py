@@ -19,6 +19,11 @@ from .errors import BuildError
 from .extension import SOURCE_LANGUAGES, Extension
 from .target import Target
 
+#: What ``__builtin_cpu_supports()`` reads (Zig's runtime library lacks it):
+#: linked into every extension as a static library, so that the linker takes
+#: it only where an extension uses it.
+CPU_RUNTIME = Path(__file__).with_name("runtime") / "cpu_features.c"
+
 
 def output_name(extension: Extension, target: Target) -> str:
     """``demo/_core.cpython-311-x86_64-linux-gnu.so`` for ``demo._core``."""
@@ -55,6 +60,13 @@ def make_plan(
     return {
         "target": zig_target,
         "cpu": cpu,
+        # A copy in the build folder, as build.zig: an editable install's
+        # loader rebuilds after the isolated environment holding zlig is gone.
+        "runtime": (
+            str(folder / CPU_RUNTIME.name)
+            if target.platform.arch in ("x86_64", "aarch64")
+            else None
+        ),
         "extensions": extensions,
         "precompiled": pch.plan(sources, folder),
     }
