@@ -73,6 +73,22 @@ def wheelhouse_without_zig(wheelhouse: Path, tmp_path_factory: pytest.TempPathFa
     return folder
 
 
+@pytest.fixture(scope="session")
+def sysroot() -> Path:
+    """Debian's arm64 Python 3.11 in a folder, and qemu-user (scripts/arm64-sysroot.sh)."""
+    result = check(["bash", ROOT / "scripts" / "arm64-sysroot.sh"])
+    return Path(result.stdout.splitlines()[-1])
+
+
+def run_on_arm64(sysroot: Path, wheel: Path, code: str, tmp_path: Path) -> str:
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    env = dict(os.environ, PYTHONHOME=str(sysroot / "usr"), PYTHONPATH=str(site))
+    python = sysroot / "usr" / "bin" / "python3.11"
+    return check(["qemu-aarch64", "-L", sysroot, python, "-c", code], env=env, cwd="/").stdout
+
+
 def offline_env(wheelhouse: Path) -> dict[str, str]:
     """pip settings that install only from the wheelhouse, never the index."""
     env = dict(os.environ)

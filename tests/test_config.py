@@ -86,7 +86,8 @@ ERRORS = [
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = 'src/demo/_core.c'\n",
-        "tool.zlig.extensions[0].sources must be a list of non-empty strings",
+        "tool.zlig.extensions[0].sources must be a list of file patterns and tables "
+        "{ path = ..., extra-compile-args = [...] }, not a string",
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = []\n",
@@ -110,7 +111,7 @@ ERRORS = [
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.txt']\n",
         "tool.zlig.extensions[0].sources: src/demo/notes.txt is not a source file zlig compiles "
-        "(.c, .cc, .cpp, .cxx, .zig); headers are found through include-dirs",
+        "(.c, .cc, .cpp, .cxx, .S, .s, .zig); headers are found through include-dirs",
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.c']\n"
@@ -261,9 +262,9 @@ def test_project_wide_defaults_and_overrides(demo: Path) -> None:
         ("strip = 'yes'", "tool.zlig.strip must be true or false, not a string"),
         ("undef-macros = ['A B']", "tool.zlig.undef-macros: 'A B' is not a C macro name"),
         (
-            "extra-link-args = ['-shared']",
-            "tool.zlig.extra-link-args: '-shared' is not supported; zlig passes -lNAME, -LDIR, "
-            "-Wl,-rpath,DIR and object or archive files to Zig's linker",
+            "extra-link-args = ['-Wl,--version-script=x.map']",
+            "tool.zlig.extra-link-args: '-Wl,--version-script=x.map' is not supported: zlig's "
+            "extensions export only what Python needs; remove it",
         ),
         (
             "include-packages = ['num-py']",

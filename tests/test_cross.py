@@ -4,34 +4,17 @@ wheels are unpacked and imported by Debian's arm64 Python 3.11 under qemu."""
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, check, check_wheel, hook_value, run_hook
+from .conftest import check_wheel, hook_value, run_hook, run_on_arm64
 from .test_manylinux import auditwheel_tag
 
 pytestmark = [pytest.mark.slow, pytest.mark.emulated]
 
 TARGET = "aarch64-linux-gnu"
 PLATFORM = "manylinux_2_17_aarch64.manylinux2014_aarch64"
-
-
-@pytest.fixture(scope="session")
-def sysroot() -> Path:
-    """Debian's arm64 Python 3.11 in a folder, and qemu-user (scripts/arm64-sysroot.sh)."""
-    result = check(["bash", ROOT / "scripts" / "arm64-sysroot.sh"])
-    return Path(result.stdout.splitlines()[-1])
-
-
-def run_on_arm64(sysroot: Path, wheel: Path, code: str, tmp_path: Path) -> str:
-    site = tmp_path / "site"
-    with zipfile.ZipFile(wheel) as zf:
-        zf.extractall(site)
-    env = dict(os.environ, PYTHONHOME=str(sysroot / "usr"), PYTHONPATH=str(site))
-    python = sysroot / "usr" / "bin" / "python3.11"
-    return check(["qemu-aarch64", "-L", sysroot, python, "-c", code], env=env, cwd="/").stdout
 
 
 def test_abi3_wheel_for_aarch64(project, sysroot: Path, tmp_path: Path) -> None:

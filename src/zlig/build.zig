@@ -44,6 +44,10 @@ const Extension = struct {
     /// object file by a step of its own, so that Zig runs groups in parallel
     /// (one step compiles its files one after another).
     parts: []const []const CSource,
+    /// Sources compiled for a CPU with more features (from flags such as
+    /// -mavx2: Zig gives clang the CPU's features after any flag), each
+    /// group in a step of its own.
+    cpu_parts: []const CpuPart,
     /// -D macros, for C sources and a Zig root's @cImport alike.
     macros: []const [2][]const u8,
     include_dirs: []const []const u8,
@@ -58,9 +62,17 @@ const Extension = struct {
     link_libcpp: bool,
 };
 
+const CpuPart = struct {
+    /// Plan.cpu with the features added, e.g. "baseline+evex512+avx2".
+    cpu: []const u8,
+    sources: []const CSource,
+};
+
 const Plan = struct {
     target: []const u8,
     cpu: []const u8,
+    /// zlig's runtime/cpu_features.c (what __builtin_cpu_supports reads), or null.
+    runtime: ?[]const u8 = null,
     extensions: []const Extension,
     precompiled: []const Precompiled,
 };
@@ -71,10 +83,7 @@ pub fn build(b: *std.Build) !void {
     const text = try std.Io.Dir.cwd().readFileAlloc(b.graph.io, plan_path, b.allocator, .limited(64 << 20));
     const plan = try std.json.parseFromSliceLeaky(Plan, b.allocator, text, .{});
 
-    const target = b.resolveTargetQuery(try std.Target.Query.parse(.{
-        .arch_os_abi = plan.target,
-        .cpu_features = plan.cpu,
-    }));
+    const target = try resolveTarget(b, plan.target, plan.cpu);
 
     // Editable installs build without them (-Dpch=false): their loader
     // rebuilds with this plan after edits that may change which sources
@@ -82,6 +91,20 @@ pub fn build(b: *std.Build) !void {
     const use_pch = b.option(bool, "pch", "use precompiled Python.h headers") orelse true;
     const pch_steps = try b.allocator.alloc(*std.Build.Step, if (use_pch) plan.precompiled.len else 0);
     for (pch_steps, 0..) |*step, i| step.* = precompile(b, plan.precompiled[i]);
+
+    // A static library: the linker takes its object only into extensions
+    // that refer to its symbols.
+    const runtime: ?*std.Build.Step.Compile = if (plan.runtime) |path| blk: {
+        const module = b.createModule(.{
+            .target = target,
+            .optimize = .ReleaseFast,
+            .link_libc = true,
+            .pic = true,
+            .strip = true,
+        });
+        module.addCSourceFile(.{ .file = .{ .cwd_relative = path }, .flags = &.{} });
+        break :blk b.addLibrary(.{ .linkage = .static, .name = "zlig_cpu", .root_module = module });
+    } else null;
 
     for (plan.extensions) |ext| {
         const module = extensionModule(b, ext, target, ext.root_source);
@@ -94,6 +117,14 @@ pub fn build(b: *std.Build) !void {
             for (part_pchs) |pch| obj.step.dependOn(pch_steps[pch]);
             module.addObject(obj);
         }
+        for (ext.cpu_parts, 0..) |part, i| {
+            const part_target = try resolveTarget(b, plan.target, part.cpu);
+            const module_cpu = extensionModule(b, ext, part_target, null);
+            _ = try addSources(b, module_cpu, part.sources, plan, false);
+            const name = b.fmt("{s}.cpu{d}", .{ ext.name, i });
+            module.addObject(b.addObject(.{ .name = name, .root_module = module_cpu }));
+        }
+        if (runtime) |lib| module.linkLibrary(lib);
         for (ext.library_dirs) |dir| module.addLibraryPath(.{ .cwd_relative = dir });
         for (ext.libraries) |name| module.linkSystemLibrary(name, .{});
         for (ext.rpaths) |dir| module.addRPathSpecial(dir);
@@ -105,6 +136,13 @@ pub fn build(b: *std.Build) !void {
         const install = b.addInstallFileWithDir(lib.getEmittedBin(), .prefix, ext.output);
         b.getInstallStep().dependOn(&install.step);
     }
+}
+
+fn resolveTarget(b: *std.Build, triple: []const u8, cpu: []const u8) !std.Build.ResolvedTarget {
+    return b.resolveTargetQuery(try std.Target.Query.parse(.{
+        .arch_os_abi = triple,
+        .cpu_features = cpu,
+    }));
 }
 
 /// A module with the extension's compile settings and the stamp file. Every

@@ -95,7 +95,7 @@ def _prepare_metadata(metadata_directory: Path, settings: config.Settings) -> st
     # them now; build_wheel then finds everything in Zig's cache.
     with build_extensions(settings) as (tag, _):
         pass
-    return write_metadata_dir(settings.root, metadata_directory, tag)
+    return write_metadata_dir(settings.project, metadata_directory, tag)
 
 
 @_hook

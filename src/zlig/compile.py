@@ -129,9 +129,10 @@ def _compile(
     from . import console, zig
     from .editable_loader import write_stamp_sources, zig_build_command
     from .files import fingerprint
-    from .plan import make_plan, output_name
+    from .plan import CPU_RUNTIME, make_plan, output_name
 
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
+    _write_if_changed(folder / CPU_RUNTIME.name, CPU_RUNTIME.read_text(encoding="utf-8"))
     write_stamp_sources(
         folder, {ext.name: fingerprint([ext], settings.root) for ext in settings.extensions}
     )

@@ -152,7 +152,11 @@ OPTIONS: dict[str, Option] = {
         _check_bool,
     ),
 }
-TOOL_KEYS = ("extensions", *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
+#: Keys of [tool.zlig] that describe the project's layout: not options.
+LAYOUT_KEYS = ("extensions", "python-source")
+TOOL_KEYS = (*LAYOUT_KEYS, *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
+#: Compiler flags that make code for the build machine's own CPU.
+NATIVE_FLAGS = ("-march=native", "-mtune=native", "-mcpu=native")
 
 
 # Settings, Extension, LinkArgs, Project and Built are NamedTuples rather than
@@ -189,7 +193,7 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
     if not isinstance(tool, dict):
         raise ConfigError("tool.zlig must be a table")
     validate.check_keys(tool, TOOL_KEYS, "tool.zlig")
-    project = read_project(root)
+    project = read_project(root, _python_source(tool.get("python-source"), root))
     options = _options(tool, config_settings or {})
     # Project-wide defaults for every extension; optimize and py-limited-api
     # also come from the environment and config_settings.
@@ -205,7 +209,11 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         optimize=options["optimize"],
         limited_api=limited_api_version(options["py-limited-api"], "py-limited-api"),
     )
-    extensions = parse_extensions(tool.get("extensions", []), root, project, default)
+    extensions = parse_extensions(
+        tool.get("extensions", []), root, project, default, marker_environment(options["target"])
+    )
+    if options["manylinux"] != "off":
+        _refuse_native(tool)
     return Settings(
         project=project,
         extensions=extensions,
@@ -218,6 +226,64 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         precompiled_header=options["precompiled-header"] == "true",
         verbose=options["verbose"] == "true",
     )
+
+
+def marker_environment(target: str) -> dict[str, str]:
+    """What sources' markers are evaluated with: the wheel's platform (the
+    target's when cross-compiling) and the Python running the build."""
+    import platform
+
+    machine = TARGET_ARCHS[target] if target else platform.machine()
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return {
+        "platform_machine": machine,
+        "sys_platform": sys.platform,
+        "platform_system": platform.system(),
+        "os_name": os.name,
+        "implementation_name": sys.implementation.name,
+        "platform_python_implementation": platform.python_implementation(),
+        "python_version": version,
+        "python_full_version": platform.python_version(),
+        "platform_release": "",
+        "platform_version": "",
+        "implementation_version": platform.python_version(),
+        "extra": "",
+    }
+
+
+def _python_source(value: Any, root: Path) -> Path | None:
+    """``python-source``: the folder holding the Python package (setup.py's
+    ``package_dir={"": "lib"}``), instead of the root or ``src/``."""
+    key = "tool.zlig.python-source"
+    if value is None:
+        return None
+    folder = (root / validate.string(value, key)).resolve()
+    if not value or Path(value).is_absolute() or not is_inside(folder, root):
+        raise ConfigError(f"{key}: {value!r} must be a folder inside the project, e.g. 'lib'")
+    if not validate.is_dir(folder):
+        raise ConfigError(f"{key}: {value!r} is not a folder")
+    return folder
+
+
+def _refuse_native(tool: Mapping[str, Any]) -> None:
+    """``-march=native`` makes a wheel that claims to run on every CPU of its
+    architecture but needs the build machine's; a manylinux wheel must not."""
+    tables: list[tuple[str, Any]] = [("tool.zlig", tool)]
+    for i, ext in enumerate(tool.get("extensions", [])):
+        tables.append((f"tool.zlig.extensions[{i}]", ext))
+        for j, source in enumerate(ext["sources"]):
+            if isinstance(source, dict):
+                tables.append((f"tool.zlig.extensions[{i}].sources[{j}]", source))
+    for key, table in tables:
+        for arg in table.get("extra-compile-args", []):
+            if arg in NATIVE_FLAGS:
+                raise ConfigError(
+                    f"{key}.extra-compile-args: {arg!r} builds for this machine's CPU, but the "
+                    "manylinux wheel would claim to run on every CPU of its architecture; "
+                    "remove it (zlig compiles for the baseline CPU: give faster code "
+                    "__attribute__((target(...))) and check the CPU at run time), "
+                    "or set manylinux = 'off'"
+                )
 
 
 def _build_dir(path: Path, project: Project, extensions: tuple[Extension, ...]) -> Path:

@@ -12,26 +12,28 @@ import re
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
-from . import validate
+from . import linkargs, validate
 from .errors import ConfigError
+from .linkargs import LinkArgs
 from .project import Project, is_inside
 
-#: Source files zlig compiles, by suffix, and the language they are compiled as.
-SOURCE_LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".zig": "zig"}
+#: Source files zlig compiles, by suffix, and the language they are compiled as
+#: (``.S`` is assembly run through the C preprocessor, ``.s`` plain assembly).
+SOURCE_LANGUAGES = {
+    ".c": "c",
+    ".cc": "c++",
+    ".cpp": "c++",
+    ".cxx": "c++",
+    ".S": "asm",
+    ".s": "asm",
+    ".zig": "zig",
+}
+#: The keys of a source given as a table: ``{ path = "x.c", extra-compile-args = [...] }``.
+SOURCE_KEYS = ("path", "extra-compile-args", "marker")
 OPTIMIZE_MODES = ("Debug", "ReleaseSafe", "ReleaseFast", "ReleaseSmall")
 _LIMITED_API = re.compile(r"cp3([1-9][0-9]{0,2})\Z")
 _C_STD = re.compile(r"(c|gnu)[0-9][0-9a-z]*\Z")
 _CXX_STD = re.compile(r"(c|gnu)\+\+[0-9][0-9a-z]*\Z")
-_LINK_ARG = re.compile(r"-l(?P<lib>.+)|-L(?P<dir>.+)|-Wl,-rpath[,=](?P<rpath>.+)")
-
-
-class LinkArgs(NamedTuple):
-    """What ``extra-link-args`` asks for, in terms Zig's build API knows."""
-
-    libraries: tuple[str, ...] = ()
-    library_dirs: tuple[Path, ...] = ()
-    rpaths: tuple[str, ...] = ()
-    objects: tuple[Path, ...] = ()
 
 
 class Extension(NamedTuple):
@@ -65,6 +67,11 @@ class Extension(NamedTuple):
     optional: bool = False
     #: The oldest CPython of the stable ABI it is built for, e.g. ``(3, 9)``; None: not abi3.
     limited_api: tuple[int, int] | None = None
+    #: Compiler arguments of single sources (given as tables), by source.
+    source_args: tuple[tuple[Path, tuple[str, ...]], ...] = ()
+    #: Sources whose ``marker`` leaves them out of this build (another
+    #: architecture's); the sdist holds them all the same.
+    other_sources: tuple[Path, ...] = ()
     #: Undefined symbols (names or glob patterns) left for the loader to find at run
     #: time, which zlig's check after linking (linkcheck.py) lets through.
     allow_undefined: tuple[str, ...] = ()
@@ -72,9 +79,22 @@ class Extension(NamedTuple):
     def languages(self) -> set[str]:
         return {SOURCE_LANGUAGES[s.suffix] for s in self.sources}
 
+    def compile_args(self, source: Path) -> tuple[str, ...]:
+        """``extra-compile-args`` of the extension, then the source's own."""
+        own = tuple(arg for path, args in self.source_args if path == source for arg in args)
+        return self.extra_compile_args + own
+
     @property
     def uses_cxx(self) -> bool:
-        return "c++" in self.languages()
+        """C++ sources, or the C++ runtime asked for by name (``-lstdc++``)."""
+        return "c++" in self.languages() or any(
+            lib in CXX_RUNTIME for lib in (*self.libraries, *self.extra_link_args.libraries)
+        )
+
+    def link_libraries(self) -> list[str]:
+        """Libraries to link by name; the C++ runtime is Zig's own (libc++)."""
+        libs = (*self.libraries, *self.extra_link_args.libraries)
+        return [lib for lib in libs if lib not in CXX_RUNTIME]
 
     @property
     def zig_root(self) -> Path | None:
@@ -83,7 +103,14 @@ class Extension(NamedTuple):
 
     @property
     def stripped(self) -> bool:
-        return self.optimize != "Debug" if self.strip is None else self.strip
+        if self.strip is not None:
+            return self.strip
+        return self.extra_link_args.strip or self.optimize != "Debug"
+
+
+#: Library names that mean "the C++ runtime" (setup.py's ``-lstdc++``): Zig
+#: links its own libc++ statically instead.
+CXX_RUNTIME = frozenset({"stdc++", "c++"})
 
 
 def limited_api_version(value: str, key: str) -> tuple[int, int] | None:
@@ -123,31 +150,6 @@ def _limited_api(value: Any, key: str, root: Path) -> tuple[int, int] | None:
     )
 
 
-def _link_args(value: Any, key: str, root: Path) -> LinkArgs:
-    libs: list[str] = []
-    dirs: list[Path] = []
-    rpaths: list[str] = []
-    objects: list[Path] = []
-    for arg in validate.string_list(value, key):
-        match = _LINK_ARG.fullmatch(arg)
-        if match and match["lib"]:
-            libs.append(match["lib"])
-        elif match and match["dir"]:
-            dirs += validate.folders([match["dir"]], key, root)
-        elif match and match["rpath"]:
-            rpaths.append(match["rpath"])
-        elif arg.endswith((".a", ".o", ".so")) and validate.is_file(root / arg):
-            objects.append((root / arg).resolve())
-        elif arg in ("-static-libstdc++", "-static-libgcc"):
-            continue  # Zig links its C++ runtime statically anyway
-        else:
-            raise ConfigError(
-                f"{key}: {arg!r} is not supported; zlig passes -lNAME, -LDIR, "
-                "-Wl,-rpath,DIR and object or archive files to Zig's linker"
-            )
-    return LinkArgs(tuple(libs), tuple(dirs), tuple(rpaths), tuple(objects))
-
-
 def _packages(value: Any, key: str, root: Path) -> tuple[str, ...]:
     names = validate.string_list(value, key)
     for name in names:
@@ -169,7 +171,7 @@ SHARED_KEYS: dict[str, tuple[str, Callable[[Any, str, Path], Any], bool]] = {
         lambda v, k, r: tuple(validate.string_list(v, k)),
         True,
     ),
-    "extra-link-args": ("extra_link_args", _link_args, True),
+    "extra-link-args": ("extra_link_args", linkargs.parse, True),
     "include-packages": ("include_packages", _packages, True),
     "c-std": ("c_std", _std(_C_STD, "c11"), False),
     "cxx-std": ("cxx_std", _std(_CXX_STD, "c++17"), False),
@@ -202,8 +204,7 @@ def merge(default: Extension, own: dict[str, Any]) -> Extension:
         if name not in own:
             continue
         if joined and name == "extra_link_args":
-            a, b = default.extra_link_args, own[name]
-            values[name] = LinkArgs(*(x + y for x, y in zip(a, b)))
+            values[name] = linkargs.join(default.extra_link_args, own[name])
         elif joined:
             values[name] = getattr(default, name) + own[name]
         else:
@@ -212,9 +213,10 @@ def merge(default: Extension, own: dict[str, Any]) -> Extension:
 
 
 def parse_extensions(
-    value: Any, root: Path, project: Project, default: Extension
+    value: Any, root: Path, project: Project, default: Extension, environment: dict[str, str]
 ) -> tuple[Extension, ...]:
-    """``tool.zlig.extensions``; ``default`` carries the project-wide values."""
+    """``tool.zlig.extensions``; ``default`` carries the project-wide values,
+    ``environment`` the values sources' markers are evaluated with."""
     if not isinstance(value, list):
         raise ConfigError(
             f"tool.zlig.extensions must be a list of tables, not {validate.type_name(value)}"
@@ -224,10 +226,16 @@ def parse_extensions(
     if not project.exists and not any(
         isinstance(item, dict) and item.get("name") == project.module for item in value
     ):
+        if project.python_source:
+            folder = validate.relative(project.python_source, root)
+            raise ConfigError(
+                f"tool.zlig.python-source: {folder!r} holds no module or package "
+                f"{project.module!r} (a .py file, or a folder with __init__.py)"
+            )
         raise ConfigError(f"flit-core: No file/folder found for module {project.module}")
     for index, item in enumerate(value):
         key = f"tool.zlig.extensions[{index}]"
-        extension = _extension(item, key, root, project, default)
+        extension = _extension(item, key, root, project, default, environment)
         if extension.name in declared:
             raise ConfigError(
                 f"{key}.name: {extension.name!r} is already declared by {declared[extension.name]}"
@@ -237,7 +245,14 @@ def parse_extensions(
     return tuple(extensions)
 
 
-def _extension(item: Any, key: str, root: Path, project: Project, default: Extension) -> Extension:
+def _extension(
+    item: Any,
+    key: str,
+    root: Path,
+    project: Project,
+    default: Extension,
+    environment: dict[str, str],
+) -> Extension:
     if not isinstance(item, dict):
         raise ConfigError(
             f"{key} must be a table with 'name' and 'sources', not {validate.type_name(item)}"
@@ -246,9 +261,12 @@ def _extension(item: Any, key: str, root: Path, project: Project, default: Exten
     for required in ("name", "sources"):
         if required not in item:
             raise ConfigError(f"{key}: missing required key {required!r}")
+    sources, source_args, others = _sources(item["sources"], f"{key}.sources", root, environment)
     base = default._replace(
         name=_module_name(item["name"], f"{key}.name", project),
-        sources=_sources(item["sources"], f"{key}.sources", root),
+        sources=sources,
+        source_args=source_args,
+        other_sources=others,
         key=key,
     )
     return merge(base, parse_shared(item, key, root))
@@ -276,32 +294,48 @@ def _module_name(value: Any, key: str, project: Project) -> str:
     return str(value)
 
 
-def _sources(value: Any, key: str, root: Path) -> tuple[Path, ...]:
-    patterns = validate.string_list(value, key)
-    if not patterns:
+def _sources(
+    value: Any, key: str, root: Path, environment: dict[str, str]
+) -> tuple[tuple[Path, ...], tuple[tuple[Path, tuple[str, ...]], ...], tuple[Path, ...]]:
+    """The files to compile, the compiler arguments of those given as tables,
+    and the files a marker leaves out of this build."""
+    if not isinstance(value, list):
+        raise ConfigError(
+            f"{key} must be a list of file patterns and tables "
+            f"{{ path = ..., extra-compile-args = [...] }}, not {validate.type_name(value)}"
+        )
+    if not value:
         raise ConfigError(f"{key} must name at least one source file")
     found: set[Path] = set()
-    for pattern in patterns:
-        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-            raise ConfigError(
-                f"{key}: {pattern!r} must be relative to the project root and stay inside it"
-            )
-        try:
-            matches = sorted(p for p in root.glob(pattern) if p.is_file())
-        except (ValueError, IndexError, OSError, NotImplementedError):
-            raise ConfigError(f"{key}: {pattern!r} is not a usable file pattern") from None
-        if not matches:
-            raise ConfigError(f"{key}: {pattern!r} matches no file")
-        for path in matches:
-            rel = validate.relative(path, root)
-            if not is_inside(path.resolve(), root):
-                raise ConfigError(f"{key}: {rel} resolves to a path outside the project")
-            if path.suffix not in SOURCE_LANGUAGES:
-                raise ConfigError(
-                    f"{key}: {rel} is not a source file zlig compiles "
-                    f"({', '.join(SOURCE_LANGUAGES)}); headers are found through include-dirs"
+    others: set[Path] = set()
+    source_args: list[tuple[Path, tuple[str, ...]]] = []
+    for index, item in enumerate(value):
+        if isinstance(item, dict):
+            where = f"{key}[{index}]"
+            validate.check_keys(item, SOURCE_KEYS, where)
+            if "path" not in item:
+                raise ConfigError(f"{where}: missing required key 'path'")
+            pattern = validate.string(item["path"], f"{where}.path")
+            args = tuple(
+                validate.string_list(
+                    item.get("extra-compile-args", []), f"{where}.extra-compile-args"
                 )
-            found.add(path)
+            )
+            matches = _matches(pattern, f"{where}.path", root)
+            if "marker" in item and not _marker(item["marker"], f"{where}.marker", environment):
+                others.update(matches)
+                continue
+            source_args += [(path, args) for path in matches if args]
+        elif isinstance(item, str) and item:
+            matches = _matches(item, key, root)
+        else:
+            raise ConfigError(
+                f"{key}[{index}] must be a file pattern or a table "
+                f"{{ path = ..., extra-compile-args = [...] }}, not {validate.type_name(item)}"
+            )
+        found.update(matches)
+    if not found:
+        raise ConfigError(f"{key}: every source is left out by its marker")
     zig_roots = [p for p in found if p.suffix == ".zig"]
     if len(zig_roots) > 1:
         names = ", ".join(validate.relative(p, root) for p in sorted(zig_roots))
@@ -309,4 +343,39 @@ def _sources(value: Any, key: str, root: Path) -> tuple[Path, ...]:
             f"{key}: only one .zig file may be listed, the module's root ({names}); "
             "it imports the others"
         )
-    return tuple(sorted(found))
+    return tuple(sorted(found)), tuple(source_args), tuple(sorted(others - found))
+
+
+def _marker(value: Any, key: str, environment: dict[str, str]) -> bool:
+    """Whether a source's environment marker (PEP 508, e.g.
+    ``platform_machine == 'x86_64'``) holds for the wheel being built."""
+    from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
+
+    try:
+        return Marker(validate.string(value, key)).evaluate(environment)
+    except (InvalidMarker, UndefinedEnvironmentName) as e:
+        raise ConfigError(f"{key}: {value!r} is not a usable environment marker: {e}") from None
+
+
+def _matches(pattern: str, key: str, root: Path) -> list[Path]:
+    """The source files a pattern names, each checked."""
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise ConfigError(
+            f"{key}: {pattern!r} must be relative to the project root and stay inside it"
+        )
+    try:
+        matches = sorted(p for p in root.glob(pattern) if p.is_file())
+    except (ValueError, IndexError, OSError, NotImplementedError):
+        raise ConfigError(f"{key}: {pattern!r} is not a usable file pattern") from None
+    if not matches:
+        raise ConfigError(f"{key}: {pattern!r} matches no file")
+    for path in matches:
+        rel = validate.relative(path, root)
+        if not is_inside(path.resolve(), root):
+            raise ConfigError(f"{key}: {rel} resolves to a path outside the project")
+        if path.suffix not in SOURCE_LANGUAGES:
+            raise ConfigError(
+                f"{key}: {rel} is not a source file zlig compiles "
+                f"({', '.join(SOURCE_LANGUAGES)}); headers are found through include-dirs"
+            )
+    return matches

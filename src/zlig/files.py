@@ -48,13 +48,14 @@ def sdist_inputs(extensions: Iterable[Extension], root: Path) -> set[Path]:
     """Sources, included headers and the headers of in-project include folders."""
     files: set[Path] = set()
     for ext in extensions:
-        files.update(ext.sources)
+        sources = (*ext.sources, *ext.other_sources)
+        files.update(sources)
         project_dirs = [d for d in ext.include_dirs if is_inside(d, root)]
         for folder in project_dirs:
             files.update(
                 p for p in folder.rglob("*") if p.suffix in HEADER_SUFFIXES and p.is_file()
             )
-        files.update(_included_headers(ext.sources, project_dirs, root))
+        files.update(_included_headers(sources, project_dirs, root))
     return {f for f in files if is_inside(f.resolve(), root)}
 
 

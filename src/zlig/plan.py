@@ -7,6 +7,7 @@ stays the same file for every build (and Zig compiles it only once).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,11 @@ from .editable_loader import stamp_source
 from .errors import BuildError
 from .extension import SOURCE_LANGUAGES, Extension
 from .target import Target
+
+#: What ``__builtin_cpu_supports()`` reads (Zig's runtime library lacks it):
+#: linked into every extension as a static library, so that the linker takes
+#: it only where an extension uses it.
+CPU_RUNTIME = Path(__file__).with_name("runtime") / "cpu_features.c"
 
 
 def output_name(extension: Extension, target: Target) -> str:
@@ -36,9 +42,7 @@ def make_plan(
     prefix_maps = {settings.root: "."}
     if zig_dir:  # Zig names its headers by its real path
         prefix_maps[zig_dir.resolve()] = "ziglang"
-    # Zig's default CPU is the build machine's own; a wheel must run on any
-    # CPU of its architecture.
-    zig_target, cpu = target.platform.zig_target, "baseline"
+    zig_target, cpu = target.platform.zig_target, cpu_features(target.platform.arch)
     extensions = [
         _extension_plan(
             ext,
@@ -46,14 +50,23 @@ def make_plan(
             prefix_maps,
             Path(stamp_source(folder, ext.name)),
             cpu,
-            settings.precompiled_header and pch.usable(ext.optimize, ext.extra_compile_args),
+            settings.precompiled_header,
+            zig_dir,
         )
         for ext in settings.extensions
     ]
+    # Sources of cpu_parts use no PCH: it is made for the baseline CPU.
     sources = [s for e in extensions for s in chain(e["c_sources"], *e["parts"])]
     return {
         "target": zig_target,
         "cpu": cpu,
+        # A copy in the build folder, as build.zig: an editable install's
+        # loader rebuilds after the isolated environment holding zlig is gone.
+        "runtime": (
+            str(folder / CPU_RUNTIME.name)
+            if target.platform.arch in ("x86_64", "aarch64")
+            else None
+        ),
         "extensions": extensions,
         "precompiled": pch.plan(sources, folder),
     }
@@ -66,20 +79,31 @@ def _extension_plan(
     stamp: Path,
     cpu: str,
     precompile: bool,
+    zig_dir: Path | None,
 ) -> dict[str, Any]:
     packages = {name: _package_include(name, ext) for name in ext.include_packages}
     include_dirs = [*ext.include_dirs, *packages.values()]
     maps = {**prefix_maps, **{path: f"{name}-include" for name, path in packages.items()}}
-    flags = _path_flags(maps) + _flags(ext, target)
     link = ext.extra_link_args
     macros = _macros(ext, target)
     python_include_dirs = [str(d) for d in target.include_dirs(ext)]
     sources: list[dict[str, Any]] = []
+    featured: dict[str, list[dict[str, Any]]] = {}
     for path in ext.sources:
-        if path.suffix == ".zig":
+        language = SOURCE_LANGUAGES[path.suffix]
+        if language == "zig":
             continue
-        source: dict[str, Any] = {"path": str(path), "flags": flags + _language_flags(ext, path)}
-        if precompile:
+        args = ext.compile_args(path)
+        features = cpu_flag_features(args, target.platform.arch, zig_dir)
+        flags = _source_flags(ext, path, maps)
+        source: dict[str, Any] = {"path": str(path), "flags": flags}
+        if features:
+            # Compiled in a step of its own, for the CPU with those features.
+            source["flags"] = [f for f in flags if f not in features.values()]
+            cpu_here = cpu + "".join(features)
+            featured.setdefault(cpu_here, []).append(source)
+            continue
+        if precompile and language != "asm" and pch.usable(ext.optimize, args):
             source["spec"] = pch.spec(  # for pch.plan
                 path,
                 target=target.platform.zig_target,
@@ -101,10 +125,11 @@ def _extension_plan(
         "strip": ext.stripped,
         "root_source": str(ext.zig_root) if ext.zig_root else None,
         **_split(sources),
+        "cpu_parts": [{"cpu": c, "sources": group} for c, group in sorted(featured.items())],
         "macros": macros,
         "include_dirs": [str(d) for d in include_dirs],
         "python_include_dirs": python_include_dirs,
-        "libraries": [*ext.libraries, *link.libraries],
+        "libraries": ext.link_libraries(),
         "library_dirs": [str(d) for d in (*ext.library_dirs, *link.library_dirs)],
         "rpaths": list(link.rpaths),
         "objects": [str(o) for o in link.objects],
@@ -163,17 +188,66 @@ def _path_flags(maps: dict[Path, str]) -> list[str]:
     return [*flags, "-fsanitize-undefined-strip-path-components=-1"]
 
 
-def _flags(ext: Extension, target: Target) -> list[str]:
-    # Signed overflow wraps, as in CPython's own CFLAGS (setuptools passes them).
-    flags = ["-fwrapv"]
+def _source_flags(ext: Extension, source: Path, maps: dict[Path, str]) -> list[str]:
+    """The compiler flags of one C, C++ or assembly source."""
+    language = SOURCE_LANGUAGES[source.suffix]
+    flags = _path_flags(maps)
+    if language != "asm":
+        # Signed overflow wraps, as in CPython's own CFLAGS (setuptools passes them).
+        flags.append("-fwrapv")
     flags += [f"-U{name}" for name in ext.undef_macros]
-    flags += ext.extra_compile_args
-    return flags
+    flags += ext.compile_args(source)
+    std = {"c": ext.c_std, "c++": ext.cxx_std}.get(language)
+    return flags + [f"-std={std}"] if std else flags
 
 
-def _language_flags(ext: Extension, source: Path) -> list[str]:
-    std = ext.cxx_std if SOURCE_LANGUAGES[source.suffix] == "c++" else ext.c_std
-    return [f"-std={std}"] if std else []
+def cpu_flag_features(args: Sequence[str], arch: str, zig_dir: Path | None) -> dict[str, str]:
+    """Zig CPU features asked for by ``-m<feature>`` / ``-mno-<feature>``
+    compiler flags (e.g. ``-mavx2`` for a dispatch library's AVX2 file):
+    ``{"+avx2": "-mavx2"}``. Zig tells clang the target's features itself,
+    after any flag, so such flags only work as the features of the step's
+    CPU. Other ``-m`` flags are passed to clang as they are."""
+    flags = [a for a in args if a.startswith("-m") and "=" not in a]
+    if not flags:
+        return {}
+    known = _zig_features(arch, zig_dir)
+    features = {}
+    for flag in flags:
+        negated = flag.startswith("-mno-")
+        name = flag[5 if negated else 2 :].replace(".", "_").replace("-", "_")
+        if name in known:
+            features[("-" if negated else "+") + name] = flag
+    return features
+
+
+def _zig_features(arch: str, zig_dir: Path | None) -> frozenset[str]:
+    """The CPU feature names Zig knows for an architecture (from its standard
+    library: ``Feature = enum { ... }`` in ``lib/std/Target/<arch>.zig``)."""
+    import re
+
+    zig_arch = {"x86_64": "x86", "ppc64le": "powerpc"}.get(arch, arch)
+    if zig_dir is None:
+        from . import zig
+
+        zig_dir = zig.find_zig().parent
+    try:
+        text = (zig_dir / "lib" / "std" / "Target" / f"{zig_arch}.zig").read_text("utf-8")
+    except OSError:
+        return frozenset()
+    block = text.partition("pub const Feature = enum {")[2].partition("};")[0]
+    return frozenset(re.findall(r'^\s*@?"?(\w+)"?,', block, re.MULTILINE))
+
+
+def cpu_features(arch: str) -> str:
+    """Zig's ``-mcpu`` for a wheel: the architecture's baseline CPU, never the
+    build machine's (Zig's default), so that the wheel runs on any CPU of its
+    architecture. On x86_64 with ``evex512`` added: it enables no instruction
+    by itself (generic code comes out the same), but without it clang refuses
+    every 512-bit intrinsic, even in functions marked
+    ``__attribute__((target("avx512f")))`` that a program calls only after
+    checking the CPU (the usual run-time dispatch); gcc and clang's own
+    default CPU allow them."""
+    return "baseline+evex512" if arch == "x86_64" else "baseline"
 
 
 def _package_include(name: str, ext: Extension) -> Path:

@@ -29,6 +29,8 @@ class Project(NamedTuple):
     source_dir: Path
     #: False when no Python module of that name exists (it may be an extension).
     exists: bool = True
+    #: ``python-source``: the folder flit-core looks for the module in, if not the root.
+    python_source: Path | None = None
 
     def module_path(self, dotted: str) -> Path:
         """Where a module of this project lives in the source tree, without suffix."""
@@ -52,7 +54,9 @@ def flit_errors() -> Iterator[None]:
 
 class ExtensionModule:
     """Stands in for flit-core's Module when the distribution's import name is
-    itself an extension module: there is no Python file for flit to find."""
+    itself an extension module: there is no Python file for flit to find, or
+    only a folder of that name holding the extension's sources (setup.py's
+    ``Extension("spam", ["src/spam/spam.c"])``)."""
 
     is_package = False
     in_namespace_package = False
@@ -61,30 +65,42 @@ class ExtensionModule:
     is_stub_pkg = True
     version_files: list[Path] = []
 
-    def __init__(self, name: str, directory: Path) -> None:
+    def __init__(self, name: str, source_dir: Path) -> None:
         self.name = name
-        self.prefix = "src" if (directory / "src").is_dir() else ""
-        self.source_dir = directory / self.prefix
-        self.path = self.source_dir / name
+        self.source_dir = source_dir
+        self.path = source_dir / name
 
     def iter_files(self) -> Iterator[str]:
+        # A folder of the module's name holds sources (which go into the
+        # sdist as sources), never files for the wheel.
         return iter(())
 
 
-def flit_module(name: str, root: Path) -> Any:
-    """flit-core's Module, or an ExtensionModule if there is no such Python module."""
+def flit_module(name: str, root: Path, python_source: Path | None = None) -> Any:
+    """flit-core's Module, or an ExtensionModule if there is no such Python module.
+
+    ``python_source`` is the folder holding the package when it is neither the
+    root nor ``src/``; flit-core looks there as it would in the root.
+    """
+    base = python_source or root
     try:
-        return flit_common.Module(name, root)
+        module = flit_common.Module(name, base)
     except ValueError as e:
         if str(e).startswith("No file/folder found"):
-            return ExtensionModule(name, root)
+            src = base / "src"
+            return ExtensionModule(name, src if python_source is None and src.is_dir() else base)
         raise
+    if module.is_package and "." not in name and not (module.path / "__init__.py").is_file():
+        # A folder without __init__.py is no package flit-core can pack: it
+        # holds an extension's sources (or a vendored library).
+        return ExtensionModule(name, Path(module.source_dir))
+    return module
 
 
-def read_project(root: Path) -> Project:
+def read_project(root: Path, python_source: Path | None = None) -> Project:
     with flit_errors():
         info = flit_config.read_flit_config(root / "pyproject.toml")
-        module = flit_module(info.module, root)
+        module = flit_module(info.module, root, python_source)
     if isinstance(module, ExtensionModule) and info.dynamic_metadata:
         raise ConfigError(
             f"project.dynamic: {', '.join(sorted(info.dynamic_metadata))} cannot be read from "
@@ -96,6 +112,7 @@ def read_project(root: Path) -> Project:
         is_package=module.is_package,
         source_dir=Path(module.source_dir).resolve(),
         exists=not isinstance(module, ExtensionModule),
+        python_source=python_source,
     )
 
 

@@ -40,7 +40,7 @@ def _make_builder(settings: Settings) -> _SdistBuilder:
     # flit-core's SdistBuilder.from_ini_path, with zlig's module lookup.
     ini_path = settings.root / "pyproject.toml"
     info = flit_config.read_flit_config(ini_path)
-    module = flit_module(info.module, settings.root)
+    module = flit_module(info.module, settings.root, settings.project.python_source)
     builder = _SdistBuilder(
         module,
         flit_common.make_metadata(module, info),

@@ -27,7 +27,7 @@ from .compile import PURE_TAG, Built
 from .config import Settings
 from .errors import writing
 from .files import wheel_skips
-from .project import flit_errors, flit_module
+from .project import Project, flit_errors, flit_module
 
 
 def wheel_file_text(tag: str) -> str:
@@ -127,7 +127,7 @@ def _write_wheel(
     fd, temp = tempfile.mkstemp(prefix=".zlig-", suffix=".whl.part", dir=wheel_directory)
     try:
         with flit_errors(), open(fd, "w+b") as fp:
-            builder = _make_builder(settings.root, fp, tag, built)
+            builder = _make_builder(settings.project, fp, tag, built)
             builder.skips = wheel_skips(
                 settings.extensions, settings.root, builder.module.source_dir
             )
@@ -142,17 +142,17 @@ def _write_wheel(
     return final.name
 
 
-def _flit_project(root: Path) -> tuple[Any, Any, Any]:
+def _flit_project(project: Project) -> tuple[Any, Any, Any]:
     """flit-core's config, module and metadata, with zlig's module lookup."""
-    info = flit_config.read_flit_config(root / "pyproject.toml")
-    module = flit_module(info.module, root)
+    info = flit_config.read_flit_config(project.root / "pyproject.toml")
+    module = flit_module(info.module, project.root, project.python_source)
     return info, module, flit_common.make_metadata(module, info)
 
 
-def write_metadata_dir(root: Path, metadata_directory: Path, tag: str) -> str:
+def write_metadata_dir(project: Project, metadata_directory: Path, tag: str) -> str:
     """prepare_metadata_for_build_wheel: the .dist-info the wheel will have."""
     with flit_errors():
-        info, _, metadata = _flit_project(root)
+        info, _, metadata = _flit_project(project)
         name = str(flit_common.dist_info_name(metadata.name, metadata.version))
         dist_info = metadata_directory / name
         dist_info.mkdir()
@@ -165,10 +165,14 @@ def write_metadata_dir(root: Path, metadata_directory: Path, tag: str) -> str:
     return name
 
 
-def _make_builder(root: Path, fp: IO[bytes], tag: str, built: Sequence[Built]) -> _WheelBuilder:
+def _make_builder(
+    project: Project, fp: IO[bytes], tag: str, built: Sequence[Built]
+) -> _WheelBuilder:
     # flit-core's WheelBuilder.from_ini_path, with zlig's module lookup.
-    info, module, metadata = _flit_project(root)
-    builder = _WheelBuilder(root, module, metadata, info.entrypoints, fp, info.data_directory)
+    info, module, metadata = _flit_project(project)
+    builder = _WheelBuilder(
+        project.root, module, metadata, info.entrypoints, fp, info.data_directory
+    )
     builder.tag = tag
     builder.built = built
     return builder

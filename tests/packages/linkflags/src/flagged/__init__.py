@@ -1,0 +1,3 @@
+from ._core import hypot, upper
+
+__all__ = ["hypot", "upper"]
