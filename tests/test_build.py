@@ -151,7 +151,7 @@ def test_build_plan_is_portable_and_optimised(project) -> None:
     assert run_hook(path, "build_wheel('dist')").returncode == 0
     plan = json.loads((path / "build" / "zlig" / BUILD_TAG / "plan.json").read_text())
     (ext,) = plan["extensions"]
-    assert (plan["cpu"], plan["target"]) == ("baseline+evex512", "x86_64-linux-gnu.2.17")
+    assert (plan["cpu"], plan["target"]) == ("baseline+evex512+crc32", "x86_64-linux-gnu.2.17")
     assert (ext["optimize"], ext["strip"]) == ("ReleaseFast", True)
     assert ext["c_sources"] == [
         {"path": str(path / "src/demo/_core.c"), "flags": [*prefix_maps(path), "-fwrapv"]}

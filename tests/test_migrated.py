@@ -69,6 +69,9 @@ def test_extension_only_distribution_with_a_source_folder(project, make_venv, fo
 def test_python_source_folder(project, make_venv, tmp_path: Path) -> None:
     """package_dir={"": "python"}: python-source = "python"; sdist -> wheel too."""
     path = project("pysource")
+    # flit-core reads the version from python/pyspam/__init__.py: nothing to install.
+    requires = hook_value(run_hook(path, "get_requires_for_build_wheel()"))
+    assert [r for r in requires if not r.startswith("ziglang")] == []  # type: ignore[union-attr]
     wheel = build(path)
     assert wheel_members(wheel) == {
         "pyspam/__init__.py",
@@ -159,6 +162,10 @@ def test_simd_dispatch_on_x86_64(project, make_venv, tmp_path: Path) -> None:
         assert out == f"{expected} generic sse2 avx2 avx512\n"
     out = check([python, "-c", code], env=dict(os.environ, SIMDSUM_MAX="generic")).stdout
     assert out.startswith("generic ")
+    # CRC-32C by SSE 4.2's crc32 (target("sse4.2")) and by the fallback.
+    code = "import simdsum; print(simdsum.crc32c(b'123456789'))"
+    for env in (None, dict(os.environ, SIMDSUM_MAX="generic")):
+        assert check([python, "-c", code], env=env).stdout == f"{0xE3069283}\n"
 
 
 @pytest.mark.slow
@@ -186,6 +193,8 @@ def test_simd_dispatch_on_aarch64(project, sysroot: Path, tmp_path: Path) -> Non
         prefix = f"import os; os.environ['SIMDSUM_MAX'] = {cap!r}; " if cap else ""
         out = run_on_arm64(root, wheel, prefix + code, tmp_path / str(cap))
         assert out == f"{expected} generic asm neon sve\n"
+    out = run_on_arm64(root, wheel, "import simdsum; print(simdsum.crc32c(b'123456789'))", tmp_path)
+    assert out == f"{0xE3069283}\n"
 
 
 def test_setup_py_link_and_compile_flags(project, make_venv) -> None:
@@ -344,3 +353,72 @@ def test_assembly_runs_through_no_compiler_flags(project) -> None:
     asm = next(s for s in ext.sources if s.suffix == ".S")
     flags = _source_flags(ext._replace(c_std="c11"), asm, {})
     assert "-fwrapv" not in flags and not any(f.startswith("-std=") for f in flags)
+
+
+def test_thread_local_destructor_says_which_floor_allows_it(tmp_path: Path) -> None:
+    """libc++abi, linked statically, calls glibc's __cxa_thread_atexit_impl
+    for C++ thread_local objects with destructors: manylinux_2_17 forbids it."""
+    path = tmp_path / "tls"
+    (path / "tls").mkdir(parents=True)
+    (path / "pyproject.toml").write_text(
+        '[project]\nname = "tls"\nversion = "1.0"\ndescription = "thread_local"\n'
+        '[tool.zlig]\nextensions = [{ name = "tls._core", sources = ["tls/_core.cpp"] }]\n'
+    )
+    (path / "tls" / "__init__.py").write_text("")
+    (path / "tls" / "_core.cpp").write_text(
+        "#include <Python.h>\n#include <string>\n"
+        "struct Holder { std::string s; ~Holder() {} };\n"
+        "static thread_local Holder holder;\n"
+        "static PyObject *get(PyObject *, PyObject *) {\n"
+        '    holder.s = "x"; return PyUnicode_FromString(holder.s.c_str());\n}\n'
+        'static PyMethodDef methods[] = {{"get", get, METH_NOARGS, nullptr}, {}};\n'
+        'static PyModuleDef module = {PyModuleDef_HEAD_INIT, "_core", nullptr, -1, methods};\n'
+        "PyMODINIT_FUNC PyInit__core(void) { return PyModule_Create(&module); }\n"
+    )
+    result = run_hook(path, "build_wheel('dist')")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "zlig: error: tls._core uses __cxa_thread_atexit_impl from libc.so.6, which "
+        "manylinux_2_17 forbids; raise the floor: tool.zlig.manylinux = '2_24' allows it, "
+        "or set tool.zlig.manylinux = 'off' for a wheel for this machine only"
+    )
+    assert not list((path / "dist").glob("*"))
+
+
+def test_public_header_kept_in_the_wheel(project) -> None:
+    """A C API header of the package that its own extension includes (other
+    extensions compile against it, e.g. through get_include()) stays in the
+    wheel when [tool.zlig.wheel] include names it."""
+    path = project("demo")
+    (path / "src" / "demo" / "demo_api.h").write_text("#define DEMO_API_VERSION 1\n")
+    core = path / "src" / "demo" / "_core.c"
+    core.write_text('#include "demo_api.h"\n' + core.read_text())
+    assert "demo/demo_api.h" not in wheel_members(build(path))
+    toml = path / "pyproject.toml"
+    toml.write_text(toml.read_text() + '\n[tool.zlig.wheel]\ninclude = ["src/demo/*.h"]\n')
+    members = wheel_members(build(path))
+    assert "demo/demo_api.h" in members and "demo/_core.c" not in members
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            'include = ["pyproject.toml"]',
+            "tool.zlig.wheel.include: pyproject.toml is not inside the package 'demo'; "
+            "the wheel holds only the package's files",
+        ),
+        (
+            'include = ["src/demo/*.hpp"]',
+            "tool.zlig.wheel.include: 'src/demo/*.hpp' matches no file",
+        ),
+        ("exclude = []", "tool.zlig.wheel: unknown key 'exclude'; did you mean 'include'?"),
+    ],
+)
+def test_wheel_include_errors(project, table: str, message: str) -> None:
+    path = project("demo")
+    toml = path / "pyproject.toml"
+    toml.write_text(toml.read_text() + f"\n[tool.zlig.wheel]\n{table}\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    assert str(info.value) == message

@@ -63,7 +63,7 @@ const Extension = struct {
 };
 
 const CpuPart = struct {
-    /// Plan.cpu with the features added, e.g. "baseline+evex512+avx2".
+    /// Plan.cpu with the features added, e.g. "baseline+evex512+crc32+avx2".
     cpu: []const u8,
     sources: []const CSource,
 };

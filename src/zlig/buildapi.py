@@ -66,11 +66,24 @@ def _flit_requires(settings: config.Settings) -> list[str]:
     its version. A distribution that is only an extension has no module to read."""
     if not settings.project.exists:
         return []
-    from flit_core import buildapi as flit_buildapi
+    from flit_core import common as flit_common
+    from flit_core import config as flit_config
 
+    from .project import flit_module
+
+    # flit-core's own get_requires_for_build_wheel, but looking for the module
+    # where zlig does (python-source): flit-core's looks only in the root.
     with flit_errors():
-        requires: list[str] = flit_buildapi.get_requires_for_build_wheel()
-    return requires
+        info = flit_config.read_flit_config(settings.root / "pyproject.toml")
+        wanted = {"description", "version"} & set(info.dynamic_metadata)
+        if not wanted:
+            return []
+        module = flit_module(info.module, settings.root, settings.project.python_source)
+        docstring, version = flit_common.get_docstring_and_version_via_ast(module)
+    if ("description" in wanted and not docstring) or ("version" in wanted and not version):
+        requires: list[str] = info.metadata.get("requires_dist", [])
+        return requires
+    return []
 
 
 @_hook

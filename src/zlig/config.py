@@ -153,7 +153,7 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 #: Keys of [tool.zlig] that describe the project's layout: not options.
-LAYOUT_KEYS = ("extensions", "python-source")
+LAYOUT_KEYS = ("extensions", "python-source", "wheel")
 TOOL_KEYS = (*LAYOUT_KEYS, *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
 #: Compiler flags that make code for the build machine's own CPU.
 NATIVE_FLAGS = ("-march=native", "-mtune=native", "-mcpu=native")
@@ -179,6 +179,9 @@ class Settings(NamedTuple):
     precompiled_header: bool = True
     #: Show every command and Zig's own output (-C verbose=true, ZLIG_VERBOSE=1).
     verbose: bool = False
+    #: ``[tool.zlig.wheel] include``: files of the package kept in the wheel
+    #: although an extension includes them (a public C API header).
+    wheel_include: tuple[Path, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -225,6 +228,7 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         editable_rebuild=options["editable-rebuild"] == "true",
         precompiled_header=options["precompiled-header"] == "true",
         verbose=options["verbose"] == "true",
+        wheel_include=_wheel_include(tool.get("wheel", {}), project),
     )
 
 
@@ -263,6 +267,35 @@ def _python_source(value: Any, root: Path) -> Path | None:
     if not validate.is_dir(folder):
         raise ConfigError(f"{key}: {value!r} is not a folder")
     return folder
+
+
+def _wheel_include(table: Any, project: Project) -> tuple[Path, ...]:
+    """``[tool.zlig.wheel] include``: headers (or other files) of the package
+    that the wheel keeps, although an extension's sources include them, which
+    would leave them out: a C API that other extensions compile against."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"tool.zlig.wheel must be a table, not {validate.type_name(table)}")
+    validate.check_keys(table, ("include",), "tool.zlig.wheel")
+    key = "tool.zlig.wheel.include"
+    package = project.module_path(project.module).resolve()
+    files: list[Path] = []
+    for pattern in validate.string_list(table.get("include", []), key):
+        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+            raise ConfigError(f"{key}: {pattern!r} must be relative to the project root")
+        try:
+            matches = sorted(p.resolve() for p in project.root.glob(pattern) if p.is_file())
+        except (ValueError, OSError, NotImplementedError):
+            raise ConfigError(f"{key}: {pattern!r} is not a usable file pattern") from None
+        if not matches:
+            raise ConfigError(f"{key}: {pattern!r} matches no file")
+        for path in matches:
+            if not (project.is_package and is_inside(path, package)):
+                raise ConfigError(
+                    f"{key}: {validate.relative(path, project.root)} is not inside the package "
+                    f"{project.module!r}; the wheel holds only the package's files"
+                )
+        files += matches
+    return tuple(files)
 
 
 def _refuse_native(tool: Mapping[str, Any]) -> None:

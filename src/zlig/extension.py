@@ -226,12 +226,6 @@ def parse_extensions(
     if not project.exists and not any(
         isinstance(item, dict) and item.get("name") == project.module for item in value
     ):
-        if project.python_source:
-            folder = validate.relative(project.python_source, root)
-            raise ConfigError(
-                f"tool.zlig.python-source: {folder!r} holds no module or package "
-                f"{project.module!r} (a .py file, or a folder with __init__.py)"
-            )
         raise ConfigError(f"flit-core: No file/folder found for module {project.module}")
     for index, item in enumerate(value):
         key = f"tool.zlig.extensions[{index}]"

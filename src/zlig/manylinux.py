@@ -154,8 +154,26 @@ def violations(info: ElfInfo, policy: Policy) -> list[str]:
     for lib in info.needed:
         bad = sorted(info.undefined & policy.blacklist.get(lib, frozenset()))
         if bad:
-            problems.append(f"uses {', '.join(bad)} from {lib}, which {policy.name} forbids; {off}")
+            newer = _allowing(lib, bad, policy, info.arch)
+            way = f"raise the floor: tool.zlig.manylinux = {newer!r} allows it, " if newer else ""
+            problems.append(
+                f"uses {', '.join(bad)} from {lib}, which {policy.name} forbids; {way}{off}"
+            )
     return problems
+
+
+def _allowing(lib: str, symbols: list[str], policy: Policy, arch: str) -> str | None:
+    """The oldest newer floor whose policy allows these symbols of ``lib``
+    (e.g. libc++abi's ``__cxa_thread_atexit_impl``, for C++ ``thread_local``
+    objects with destructors: 2_18)."""
+    for newer in policies():
+        if (
+            newer.glibc > policy.glibc
+            and arch in newer.symbol_versions
+            and not set(symbols) & newer.blacklist.get(lib, frozenset())
+        ):
+            return newer.name.removeprefix("manylinux_")
+    return None
 
 
 def audit(files: Iterable[tuple[str, Path]], floor: Policy, arch: str) -> Policy:

@@ -241,13 +241,18 @@ def _zig_features(arch: str, zig_dir: Path | None) -> frozenset[str]:
 def cpu_features(arch: str) -> str:
     """Zig's ``-mcpu`` for a wheel: the architecture's baseline CPU, never the
     build machine's (Zig's default), so that the wheel runs on any CPU of its
-    architecture. On x86_64 with ``evex512`` added: it enables no instruction
-    by itself (generic code comes out the same), but without it clang refuses
-    every 512-bit intrinsic, even in functions marked
-    ``__attribute__((target("avx512f")))`` that a program calls only after
-    checking the CPU (the usual run-time dispatch); gcc and clang's own
-    default CPU allow them."""
-    return "baseline+evex512" if arch == "x86_64" else "baseline"
+    architecture.
+
+    On x86_64 with two features added that enable no instruction by
+    themselves (generic code, and even a hand-written CRC loop, come out the
+    same), but that Zig's explicit feature list would otherwise switch off in
+    functions compiled for more (``__attribute__((target(...)))``, the usual
+    run-time dispatch), where gcc and clang's own defaults allow them:
+    ``evex512`` (without it clang refuses every 512-bit intrinsic in
+    ``target("avx512f")`` functions) and ``crc32`` (without it
+    ``target("sse4.2")`` functions cannot use ``_mm_crc32_*``).
+    """
+    return "baseline+evex512+crc32" if arch == "x86_64" else "baseline"
 
 
 def _package_include(name: str, ext: Extension) -> Path:

@@ -101,6 +101,12 @@ def read_project(root: Path, python_source: Path | None = None) -> Project:
     with flit_errors():
         info = flit_config.read_flit_config(root / "pyproject.toml")
         module = flit_module(info.module, root, python_source)
+    if isinstance(module, ExtensionModule) and python_source is not None:
+        folder = python_source.relative_to(root).as_posix()
+        raise ConfigError(
+            f"tool.zlig.python-source: {folder!r} holds no module or package "
+            f"{info.module!r} (a .py file, or a folder with __init__.py)"
+        )
     if isinstance(module, ExtensionModule) and info.dynamic_metadata:
         raise ConfigError(
             f"project.dynamic: {', '.join(sorted(info.dynamic_metadata))} cannot be read from "

@@ -130,7 +130,7 @@ def _write_wheel(
             builder = _make_builder(settings.project, fp, tag, built)
             builder.skips = wheel_skips(
                 settings.extensions, settings.root, builder.module.source_dir
-            )
+            ) - set(settings.wheel_include)
             builder.editable_files = editable_files or {}
             builder.build(editable_files is not None)
         os.chmod(temp, 0o644)

@@ -1,5 +1,7 @@
 """A package whose Python code lies in python/."""
 
+__version__ = "1.0"
+
 from ._core import triple
 
 

@@ -1,5 +1,5 @@
 """Sum of bytes, by the fastest code path the CPU supports."""
 
-from ._sum import path, paths, total
+from ._sum import crc32c, path, paths, total
 
-__all__ = ["path", "paths", "total"]
+__all__ = ["crc32c", "path", "paths", "total"]
