@@ -107,6 +107,10 @@ def test_python_source_folder(project, make_venv, tmp_path: Path) -> None:
         ("''", "tool.zlig.python-source: '' must be a folder inside the project, e.g. 'lib'"),
         ("3", "tool.zlig.python-source must be a string, not an integer"),
         (
+            '"a\\u0000b"',
+            "tool.zlig.python-source: 'a\\x00b' must be a folder inside the project, e.g. 'lib'",
+        ),
+        (
             "'csrc'",
             "tool.zlig.python-source: 'csrc' holds no module or package 'pyspam' "
             "(a .py file, or a folder with __init__.py)",

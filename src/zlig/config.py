@@ -261,7 +261,10 @@ def _python_source(value: Any, root: Path) -> Path | None:
     key = "tool.zlig.python-source"
     if value is None:
         return None
-    folder = (root / validate.string(value, key)).resolve()
+    try:
+        folder = (root / validate.string(value, key)).resolve()
+    except (ValueError, OSError):  # a NUL byte, a name too long
+        folder = Path("/")
     if not value or Path(value).is_absolute() or not is_inside(folder, root):
         raise ConfigError(f"{key}: {value!r} must be a folder inside the project, e.g. 'lib'")
     if not validate.is_dir(folder):

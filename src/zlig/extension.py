@@ -343,11 +343,16 @@ def _sources(
 def _marker(value: Any, key: str, environment: dict[str, str]) -> bool:
     """Whether a source's environment marker (PEP 508, e.g.
     ``platform_machine == 'x86_64'``) holds for the wheel being built."""
-    from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
+    from packaging.markers import (
+        InvalidMarker,
+        Marker,
+        UndefinedComparison,
+        UndefinedEnvironmentName,
+    )
 
     try:
         return Marker(validate.string(value, key)).evaluate(environment)
-    except (InvalidMarker, UndefinedEnvironmentName) as e:
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName, ValueError) as e:
         raise ConfigError(f"{key}: {value!r} is not a usable environment marker: {e}") from None
 
 
