@@ -237,9 +237,9 @@ sources = ["multidict/_multidict.c"]
 name = "multidict._testcapi"
 sources = ["multidict/_testcapi.c"]
 
-# multidict.get_include() names it: a public C API (setup.py's package_data).
+# multidict.get_include() names them: its public C API ([tool.setuptools.package-data]).
 [tool.zlig.wheel]
-include = ["multidict/multidict_capi.h"]
+include = ["multidict/multidict_capi.h", "multidict/multidict_capi_struct.h"]
 """,
         edits=(
             (
