@@ -213,7 +213,11 @@ def merge(default: Extension, own: dict[str, Any]) -> Extension:
 
 
 def parse_extensions(
-    value: Any, root: Path, project: Project, default: Extension, environment: dict[str, str]
+    value: Any,
+    root: Path,
+    project: Project,
+    default: Extension,
+    environment: Callable[[], dict[str, str]],
 ) -> tuple[Extension, ...]:
     """``tool.zlig.extensions``; ``default`` carries the project-wide values,
     ``environment`` the values sources' markers are evaluated with."""
@@ -245,7 +249,7 @@ def _extension(
     root: Path,
     project: Project,
     default: Extension,
-    environment: dict[str, str],
+    environment: Callable[[], dict[str, str]],
 ) -> Extension:
     if not isinstance(item, dict):
         raise ConfigError(
@@ -289,7 +293,7 @@ def _module_name(value: Any, key: str, project: Project) -> str:
 
 
 def _sources(
-    value: Any, key: str, root: Path, environment: dict[str, str]
+    value: Any, key: str, root: Path, environment: Callable[[], dict[str, str]]
 ) -> tuple[tuple[Path, ...], tuple[tuple[Path, tuple[str, ...]], ...], tuple[Path, ...]]:
     """The files to compile, the compiler arguments of those given as tables,
     and the files a marker leaves out of this build."""
@@ -340,7 +344,7 @@ def _sources(
     return tuple(sorted(found)), tuple(source_args), tuple(sorted(others - found))
 
 
-def _marker(value: Any, key: str, environment: dict[str, str]) -> bool:
+def _marker(value: Any, key: str, environment: Callable[[], dict[str, str]]) -> bool:
     """Whether a source's environment marker (PEP 508, e.g.
     ``platform_machine == 'x86_64'``) holds for the wheel being built."""
     from packaging.markers import (
@@ -351,23 +355,14 @@ def _marker(value: Any, key: str, environment: dict[str, str]) -> bool:
     )
 
     try:
-        return Marker(validate.string(value, key)).evaluate(environment)
+        return Marker(validate.string(value, key)).evaluate(environment())
     except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName, ValueError) as e:
         raise ConfigError(f"{key}: {value!r} is not a usable environment marker: {e}") from None
 
 
 def _matches(pattern: str, key: str, root: Path) -> list[Path]:
     """The source files a pattern names, each checked."""
-    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-        raise ConfigError(
-            f"{key}: {pattern!r} must be relative to the project root and stay inside it"
-        )
-    try:
-        matches = sorted(p for p in root.glob(pattern) if p.is_file())
-    except (ValueError, IndexError, OSError, NotImplementedError):
-        raise ConfigError(f"{key}: {pattern!r} is not a usable file pattern") from None
-    if not matches:
-        raise ConfigError(f"{key}: {pattern!r} matches no file")
+    matches = validate.matching_files(pattern, key, root)
     for path in matches:
         rel = validate.relative(path, root)
         if not is_inside(path.resolve(), root):

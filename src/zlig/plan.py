@@ -6,6 +6,7 @@ stays the same file for every build (and Zig compiles it only once).
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Sequence
 from itertools import chain
@@ -220,6 +221,7 @@ def cpu_flag_features(args: Sequence[str], arch: str, zig_dir: Path | None) -> d
     return features
 
 
+@functools.cache
 def _zig_features(arch: str, zig_dir: Path | None) -> frozenset[str]:
     """The CPU feature names Zig knows for an architecture (from its standard
     library: ``Feature = enum { ... }`` in ``lib/std/Target/<arch>.zig``)."""

@@ -129,6 +129,21 @@ def macros(value: Any, key: str) -> tuple[tuple[str, str | None], ...]:
     return tuple(result)
 
 
+def matching_files(pattern: str, key: str, root: Path) -> list[Path]:
+    """The files a glob relative to the project root names (at least one)."""
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise ConfigError(
+            f"{key}: {pattern!r} must be relative to the project root and stay inside it"
+        )
+    try:
+        matches = sorted(p for p in root.glob(pattern) if p.is_file())
+    except (ValueError, IndexError, OSError, NotImplementedError):
+        raise ConfigError(f"{key}: {pattern!r} is not a usable file pattern") from None
+    if not matches:
+        raise ConfigError(f"{key}: {pattern!r} matches no file")
+    return matches
+
+
 def relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
