@@ -54,7 +54,7 @@ def test_extension_only_distribution_with_a_source_folder(project, make_venv, fo
         *(f"{dist_info}/{n}" for n in ("METADATA", "WHEEL", "RECORD")),
     }
     check_wheel(wheel)
-    sdist = path / "dist" / str(hook_value(run_hook(path, "build_sdist('dist')")))
+    sdist = build(path, "build_sdist('dist')")
     assert sdist_members(sdist) == {
         "pyproject.toml",
         "PKG-INFO",
@@ -79,7 +79,7 @@ def test_python_source_folder(project, make_venv, tmp_path: Path) -> None:
         *(f"pyspam-1.0.dist-info/{n}" for n in ("METADATA", "WHEEL", "RECORD")),
     }
     check_wheel(wheel)
-    sdist = path / "dist" / str(hook_value(run_hook(path, "build_sdist('dist')")))
+    sdist = build(path, "build_sdist('dist')")
     assert sdist_members(sdist) == {
         "pyproject.toml",
         "PKG-INFO",
@@ -150,7 +150,7 @@ def test_simd_dispatch_on_x86_64(project, make_venv, tmp_path: Path) -> None:
         zf.extract(f"simdsum/_sum{SUFFIX}", tmp_path)
     code = check(["objdump", "-d", tmp_path / "simdsum" / f"_sum{SUFFIX}"]).stdout
     assert "%zmm" in code and "%ymm" in code and "psadbw" in code
-    sdist = path / "dist" / str(hook_value(run_hook(path, "build_sdist('dist')")))
+    sdist = build(path, "build_sdist('dist')")
     assert "csrc/arm/sum_scalar.S" in sdist_members(sdist)  # another architecture's source
 
     flags = cpu_flags()
