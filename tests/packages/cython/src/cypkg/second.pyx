@@ -1,0 +1,5 @@
+from cypkg.shared cimport twice
+
+
+def quadruple(int x):
+    return twice(twice(x))
