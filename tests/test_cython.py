@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import check, hook_value, offline_env, run_hook, wheel_members
+from .conftest import check, hook_value, offline_env, pyenv_python, run_hook, wheel_members
 from .test_build import failed_build
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
@@ -215,3 +215,25 @@ def test_bad_cython_requires(project) -> None:
         "'Cython>=3.1': "
     )
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_abi3(project, make_venv, wheelhouse) -> None:
+    """Cython >= 3.1 reads Py_LIMITED_API: one wheel for CPython 3.9 and newer."""
+    path = project("cython")
+    wheel = (
+        path
+        / "dist"
+        / str(hook_value(run_hook(path, "build_wheel('dist', {'py-limited-api': 'cp39'})")))
+    )
+    assert wheel.name == "cypkg-1.0-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    assert {n for n in wheel_members(wheel) if n.endswith(".so")} == {
+        f"cypkg/{name}.abi3.so" for name in MODULES
+    }
+    abi3audit = Path(sys.executable).with_name("abi3audit")
+    result = check([abi3audit, "--strict", "--summary", wheel])
+    assert "4 extensions scanned; 0 ABI version mismatches and 0 ABI violations" in " ".join(
+        (result.stdout + result.stderr).split()
+    )
+    python = make_venv(pyenv_python("3.13"))
+    check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
+    assert check([python, "-c", CALLS], cwd="/").stdout == OUTPUT
