@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from .conftest import check, hook_value, offline_env, pyenv_python, run_hook, wheel_members
+from .conftest import check, hook_value, offline_env, pyenv_python, run, run_hook, wheel_members
 from .test_build import failed_build
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
@@ -237,3 +238,29 @@ def test_abi3(project, make_venv, wheelhouse) -> None:
     python = make_venv(pyenv_python("3.13"))
     check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
     assert check([python, "-c", CALLS], cwd="/").stdout == OUTPUT
+
+
+def test_editable_rebuilds_after_a_pxd_edit(project, make_venv, wheelhouse) -> None:
+    """The loader translates again in a subprocess (Cython is never imported by
+    the importing process), then Zig rebuilds; a Cython error is an ImportError."""
+    path = project("cython")
+    python = make_venv()
+    env = offline_env(wheelhouse)
+    check([python, "-m", "pip", "install", "-q", "-e", path, "Cython>=3.1"], env=env)
+    code = "import sys\n" + CALLS + "print('Cython' in sys.modules)\n"
+    assert check([python, "-c", code], cwd="/").stdout == OUTPUT + "False\n"
+    shared = path / "src" / "cypkg" / "shared.pxd"
+    shared.write_text(shared.read_text().replace("2 * x", "3 * x"))
+    code = "from cypkg import first, second; print(first.double(3), second.quadruple(1))"
+    env = dict(os.environ, ZLIG_VERBOSE="1")
+    result = check([python, "-c", code], cwd="/", env=env)
+    assert result.stdout == "9 9\n"
+    assert translated(result.stderr) == ["cypkg.first", "cypkg.second"]
+    second = path / "src" / "cypkg" / "second.pyx"
+    second.write_text(second.read_text().replace("def quadruple(int x):", "def quadruple(int x:"))
+    result = run([python, "-c", "import cypkg.second"], cwd="/")
+    assert result.returncode == 1
+    assert (
+        "ImportError: zlig: rebuilding cypkg.second failed: "
+        "src/cypkg/second.pyx:5:4: Expected an identifier or literal"
+    ) in result.stderr

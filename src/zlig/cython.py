@@ -15,17 +15,12 @@ cimports, the ``.pxi`` files it includes).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import shlex
 import subprocess
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .errors import BuildError
 from .extension import Extension
@@ -41,8 +36,6 @@ FOLDER = "cython"
 
 #: ``# distutils: language = c++`` among the first comment lines of a .pyx.
 _LANGUAGE_COMMENT = re.compile(rb"^#\s*distutils\s*:\s*language\s*=\s*c\+\+\s*$", re.MULTILINE)
-#: Cython's error line: ``src/pkg/_core.pyx:12:4: message``.
-_ERROR_LINE = re.compile(r"^(?!warning: )(\S[^:]*\.(?:pyx|pxd|pxi)):(\d+):(\d+): (.+)$")
 
 
 class Translation(NamedTuple):
@@ -56,12 +49,9 @@ class Translation(NamedTuple):
     args: tuple[str, ...]
 
     @property
-    def stamp(self) -> Path:
-        return self.output.with_name(self.output.name + ".stamp")
-
-    @property
-    def depfile(self) -> Path:
-        return self.output.with_name(self.output.name + ".dep")
+    def job(self) -> dict[str, Any]:
+        """What the editable loader needs to translate it again (editable_loader.run_cython)."""
+        return {"pyx": str(self.pyx), "output": str(self.output), "args": list(self.args)}
 
     def translated(self) -> Extension:
         """The extension with its generated file in place of the .pyx; the
@@ -119,92 +109,46 @@ def translate(
 ) -> tuple[tuple[Extension, ...], list[Translation]]:
     """The extensions with each .pyx translated, and the translations that ran
     (those whose inputs changed since the last build)."""
+    from .editable_loader import cython_pending, cython_stamp, run_cython
+
     translations = {ext: plan(ext, project, folder) for ext in extensions if ext.pyx}
     if not translations:
         return tuple(extensions), []
+    root = str(project.root)
     version = cython_version(requirement, next(iter(translations.values())), project.root)
-    pending = [t for t in translations.values() if not _up_to_date(t, version, project.root)]
-    if pending:
-        workers = min(len(pending), os.cpu_count() or 1)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda t: _run(t, project.root, verbose), pending))
-        for result in results:  # Cython's warnings
-            if result.returncode == 0 and (result.stdout or result.stderr):
-                print(result.stdout + result.stderr, end="", file=sys.stderr, flush=True)
-        for translation, result in zip(pending, results):
-            if result.returncode != 0:
-                raise _error(translation, result, project.root)
-        for translation in pending:
-            translation.stamp.write_text(
-                _stamp_text(translation, version, project.root) or "", encoding="utf-8"
-            )
+    jobs = {id(job): (t, job) for t in translations.values() for job in [t.job]}
+    pending = cython_pending([job for _, job in jobs.values()], version, root)
+    results = run_cython(pending, root, verbose, sys.stdout) if pending else []
+    for result in results:  # Cython's warnings
+        if result.returncode == 0 and (result.stdout or result.stderr):
+            print(result.stdout + result.stderr, end="", file=sys.stderr, flush=True)
+    for job, result in zip(pending, results):
+        if result.returncode != 0:
+            raise _error(jobs[id(job)][0], result, project.root)
+    for job in pending:
+        Path(job["output"] + ".stamp").write_text(
+            cython_stamp(job, version, root) or "", encoding="utf-8"
+        )
     extended = tuple(
         translations[ext].translated() if ext in translations else ext for ext in extensions
     )
-    return extended, pending
-
-
-def _run(translation: Translation, root: Path, verbose: bool) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "cython", *translation.args]
-    translation.stamp.unlink(missing_ok=True)
-    translation.output.parent.mkdir(parents=True, exist_ok=True)
-    if verbose:
-        print("+ " + shlex.join(command), flush=True)
-    return subprocess.run(command, cwd=root, capture_output=True, text=True)
+    return extended, [jobs[id(job)][0] for job in pending]
 
 
 def _error(
     translation: Translation, result: subprocess.CompletedProcess[str], root: Path
 ) -> BuildError:
     """Cython's first error as the message, its whole output as the details."""
+    from .editable_loader import cython_error
+
     output = (result.stdout + result.stderr).rstrip()
-    for line in output.splitlines():
-        if _ERROR_LINE.match(line):
-            return BuildError(line.strip(), output)
+    line = cython_error(output)
+    if line:
+        return BuildError(line, output)
     name = relative(translation.pyx, root)
     return BuildError(
         f"Cython failed to translate {name} (exit status {result.returncode})", output
     )
-
-
-def _up_to_date(translation: Translation, version: str, root: Path) -> bool:
-    current = _stamp_text(translation, version, root)
-    return current is not None and current == _read(translation.stamp)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-
-
-def _stamp_text(translation: Translation, version: str, root: Path) -> str | None:
-    """What the stamp says when the generated file is up to date; None when
-    there is nothing to compare (never translated, or an input is gone)."""
-    if not translation.output.is_file():
-        return None
-    inputs = dependencies(translation.depfile, root)
-    if inputs is None:
-        return None
-    digests = {}
-    for path in sorted({translation.pyx, *inputs}):
-        try:
-            digests[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            return None
-    stamp = {"cython": version, "args": list(translation.args), "inputs": digests}
-    return json.dumps(stamp, indent=1, sort_keys=True) + "\n"
-
-
-def dependencies(depfile: Path, root: Path) -> list[Path] | None:
-    """The files a depfile names (``target: dep dep \\``), absolute; None if
-    there is no depfile."""
-    text = _read(depfile)
-    if text is None:
-        return None
-    words = text.replace("\\\n", " ").split(":", 1)[-1].split()
-    return [(root / word).resolve() for word in words]
 
 
 def cython_version(requirement: str, translation: Translation, root: Path) -> str:

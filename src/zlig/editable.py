@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import diagnostics, editable_loader, zig
+from . import cython, diagnostics, editable_loader, zig
 from .compile import Built, build_folder
 from .config import Settings
 from .files import watched
@@ -45,6 +45,11 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
         "files": files,
         # Each extension's inputs, for its stamp (editable_loader.write_stamp_sources).
         "stamps": {ext.name: watched([ext], settings.root) for ext in settings.extensions},
+        # .pyx sources to translate again when they or what they use changed.
+        "cython": [
+            cython.plan(ext, settings.project, folder).job for ext in settings.extensions if ext.pyx
+        ],
+        "cython_requires": settings.cython_requires,
         "pyproject": pyproject,
         "pyproject_stat": editable_loader.stat_line(pyproject),
     }

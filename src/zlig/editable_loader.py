@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 #: Files whose change triggers a rebuild: sources and headers.
 WATCHED_SUFFIXES = frozenset(
-    ".c .cc .cpp .cxx .c++ .zig .h .hh .hpp .hxx .inc .inl .ipp .tcc .def".split()
+    ".c .cc .cpp .cxx .c++ .zig .h .hh .hpp .hxx .inc .inl .ipp .tcc .def .pyx .pxd .pxi".split()
 )
 STAMP = "editable-stamp.txt"
 #: The folder of the stamp C files, ``<extension name>.c``, that carry each
@@ -178,6 +178,80 @@ def write_stamp_sources(folder: Path | str, digests: Mapping[str, str]) -> None:
             f.write(text)
 
 
+def cython_stamp(job: Mapping[str, Any], version: str, root: str) -> str | None:
+    """What a translation's stamp says when its generated file is up to date
+    (zlig/cython.py): Cython's version, its arguments and a digest of each
+    project file its depfile names. None when there is nothing to compare (never
+    translated, or an input is gone)."""
+    import hashlib
+    import json
+
+    output = job["output"]
+    try:
+        with open(output + ".dep", encoding="utf-8") as f:
+            words = f.read().replace("\\\n", " ").split(":", 1)[-1].split()
+        digests = {}
+        inside = os.path.join(os.path.realpath(root), "")
+        for name in sorted({job["pyx"], *(os.path.join(root, w) for w in words)}):
+            path = os.path.realpath(name)
+            if not path.startswith(inside):
+                continue  # Cython's own .pxd files: its version stands for them
+            with open(path, "rb") as f:
+                digests[path] = hashlib.sha256(f.read()).hexdigest()
+        if not os.path.isfile(output):
+            return None
+    except OSError:
+        return None
+    stamp = {"cython": version, "args": list(job["args"]), "inputs": digests}
+    return json.dumps(stamp, indent=1, sort_keys=True) + "\n"
+
+
+def cython_pending(jobs: Sequence[Mapping[str, Any]], version: str, root: str) -> list[Any]:
+    """The translations whose stamp does not match their inputs."""
+    pending = []
+    for job in jobs:
+        current = cython_stamp(job, version, root)
+        try:
+            with open(job["output"] + ".stamp", encoding="utf-8") as f:
+                recorded: str | None = f.read()
+        except OSError:
+            recorded = None
+        if current is None or current != recorded:
+            pending.append(job)
+    return pending
+
+
+def run_cython(jobs: Sequence[Mapping[str, Any]], root: str, verbose: bool, out: Any) -> list[Any]:
+    """Translate in parallel, one Cython process per CPU; the results in order."""
+    import shlex
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(job: Mapping[str, Any]) -> Any:
+        command = [sys.executable, "-m", "cython", *job["args"]]
+        try:
+            os.unlink(job["output"] + ".stamp")
+        except OSError:
+            pass
+        os.makedirs(os.path.dirname(job["output"]), exist_ok=True)
+        return subprocess.run(command, cwd=root, capture_output=True, text=True)
+
+    if verbose:  # here, not in the threads, whose lines would mix
+        for job in jobs:
+            print("+ " + shlex.join([sys.executable, "-m", "cython", *job["args"]]), file=out)
+        out.flush()
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        return list(pool.map(one, jobs))
+
+
+def cython_error(output: str) -> str | None:
+    """Cython's first error line, ``src/pkg/_core.pyx:12:4: message``."""
+    import re
+
+    pattern = re.compile(r"^(?!warning: )\S[^:]*\.(?:pyx|pxd|pxi):\d+:\d+: .+$")
+    return next((line.strip() for line in output.splitlines() if pattern.match(line)), None)
+
+
 def stat_line(path: str) -> str:
     try:
         st = os.stat(path)
@@ -237,6 +311,8 @@ class EditableFinder:
         if verbose:
             print("+ " + " ".join(args), file=sys.stderr, flush=True)
         with locked(folder):
+            if config.get("cython"):
+                self.translate(fullname, verbose)
             stamps = {name: fingerprint(*inputs) for name, inputs in config["stamps"].items()}
             write_stamp_sources(folder, stamps)
             result = subprocess.run(
@@ -269,6 +345,36 @@ class EditableFinder:
                 "if you changed [tool.zlig], install it again (pip install -e .)",
                 file=sys.stderr,
             )
+
+    def translate(self, fullname: str, verbose: bool) -> None:
+        """Run Cython (in subprocesses of this Python) on the .pyx files whose
+        inputs changed; this process never imports it."""
+        import importlib.metadata
+
+        config = self.config
+        try:
+            version = importlib.metadata.version("Cython")
+        except importlib.metadata.PackageNotFoundError:
+            raise ImportError(
+                f"zlig: cannot rebuild {fullname}: its .pyx sources need Cython, which is "
+                f"not installed here: pip install '{config['cython_requires']}'",
+                name=fullname,
+            ) from None
+        pending = cython_pending(config["cython"], version, config["root"])
+        if not pending:
+            return
+        results = run_cython(pending, config["root"], verbose, sys.stderr)
+        for job, result in zip(pending, results):
+            output = (result.stdout + result.stderr).rstrip()
+            if result.returncode != 0:
+                line = cython_error(output) or f"Cython failed on {job['pyx']}"
+                raise ImportError(
+                    f"zlig: rebuilding {fullname} failed: {line}\n{output}", name=fullname
+                )
+            if output:
+                print(output, file=sys.stderr)
+            with open(job["output"] + ".stamp", "w", encoding="utf-8") as f:
+                f.write(cython_stamp(job, version, config["root"]) or "")
 
     def find_zig(self, fullname: str) -> str:
         """The Zig kept when installing, else the ``ziglang`` of this environment."""
