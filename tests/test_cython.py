@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from zlig import zig
+
 from .conftest import check, hook_value, offline_env, pyenv_python, run, run_hook, wheel_members
 from .test_build import failed_build
 
@@ -19,9 +21,9 @@ MODULES = ("first", "second", "helped", "vec")
 CALLS = (
     "from cypkg import first, second, helped, vec\n"
     "print(first.double(3), first.scaled(2), first.offset(), first.double.__doc__,"
-    " second.quadruple(3), helped.add(2, 3), vec.total([1, 2, 3]))\n"
+    " second.quadruple(3), second.hundred(), helped.add(2, 3), vec.total([1, 2, 3]))\n"
 )
-OUTPUT = "6 20 7 double(int x) 12 5 6\n"
+OUTPUT = "6 20 7 double(int x) 12 100 5 6\n"
 
 
 def translated(stdout: str) -> list[str]:
@@ -61,6 +63,7 @@ def test_wheel_and_sdist_members(project) -> None:
         for name in (
             "PKG-INFO",
             "pyproject.toml",
+            "cython-include/units.pxd",
             "src/cypkg/__init__.py",
             "src/cypkg/consts.pxi",
             "src/cypkg/first.pyx",
@@ -83,7 +86,13 @@ def test_wheel_and_sdist_members(project) -> None:
         "vec.cpp",
     ]
     tree = {p.relative_to(path).as_posix() for p in (path / "src").rglob("*") if p.is_file()}
-    assert tree == {n.removeprefix("cypkg-1.0/") for n in names} - {"PKG-INFO", "pyproject.toml"}
+    assert tree == {n.removeprefix("cypkg-1.0/") for n in names if "/src/" in n}
+    # The sdist has what a build needs: its wheel has the same files.
+    with tarfile.open(sdist) as tf:
+        tf.extractall(path / "unpacked", filter="data")
+    unpacked = path / "unpacked" / "cypkg-1.0"
+    again = unpacked / "dist" / str(hook_value(run_hook(unpacked, "build_wheel('dist')")))
+    assert wheel_members(again) == wheel_members(wheel)
 
 
 def test_isolated_install_and_call(project, make_venv, wheelhouse) -> None:
@@ -124,11 +133,12 @@ def test_syntax_error_is_one_line(project, tmp_path: Path) -> None:
     stderr = failed_build(path, tmp_path)
     lines = stderr.splitlines()
     assert "Error compiling Cython file:" in lines
-    assert lines[-1] == "zlig: error: src/cypkg/second.pyx:5:4: Expected an identifier or literal"
+    assert lines[-1] == "zlig: error: src/cypkg/second.pyx:6:4: Expected an identifier or literal"
     assert lines[-2] == lines[-1].removeprefix("zlig: error: ")
 
 
 def test_missing_cython_is_a_clear_error(project, make_venv, wheelhouse) -> None:
+    zig.find_zig()  # kept in the session's cache: the venv needs no ziglang
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", "zlig"], env=offline_env(wheelhouse))
     path = project("cython")
@@ -139,6 +149,37 @@ def test_missing_cython_is_a_clear_error(project, make_venv, wheelhouse) -> None
         "Cython, which is not installed: pip install 'Cython>=3.1' (build frontends install "
         "it automatically unless build isolation is off)\n"
     )
+    assert not (path / "dist").exists()
+
+
+def test_old_or_broken_cython(project, make_venv, wheelhouse) -> None:
+    """A Cython older than 3.1, and one that fails without an error line."""
+    zig.find_zig()  # kept in the session's cache: the venv needs no ziglang
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", "zlig"], env=offline_env(wheelhouse))
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(check([python, "-c", code]).stdout.strip())
+    info = site / "Cython-3.0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Cython\nVersion: 3.0.0\n")
+    path = project("cython")
+    result = run_hook(path, "build_wheel('dist')", python=python)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "zlig: error: tool.zlig.extensions[0].sources: src/cypkg/first.pyx needs Cython 3.1 "
+        "or newer, but Cython 3.0.0 is installed: pip install 'Cython>=3.1'\n"
+    )
+    info.rename(site / "Cython-3.1.0.dist-info")
+    (site / "Cython-3.1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: Cython\nVersion: 3.1.0\n"
+    )
+    (site / "cython.py").write_text("import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
+    result = run_hook(path, "build_wheel('dist')", python=python)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "boom",
+        "zlig: error: Cython failed to translate src/cypkg/first.pyx (exit status 3)",
+    ]
     assert not (path / "dist").exists()
 
 
@@ -262,5 +303,5 @@ def test_editable_rebuilds_after_a_pxd_edit(project, make_venv, wheelhouse) -> N
     assert result.returncode == 1
     assert (
         "ImportError: zlig: rebuilding cypkg.second failed: "
-        "src/cypkg/second.pyx:5:4: Expected an identifier or literal"
+        "src/cypkg/second.pyx:6:4: Expected an identifier or literal"
     ) in result.stderr

@@ -169,6 +169,6 @@ def cython_version(requirement: str, translation: Translation, root: Path) -> st
     if numbers < MINIMUM_VERSION:
         raise BuildError(
             f"{translation.extension.key}.sources: {name} needs Cython 3.1 or newer, "
-            f"but Cython {version} is installed: pip install '{CYTHON_REQUIREMENT}'"
+            f"but Cython {version} is installed: pip install '{requirement}'"
         )
     return version
