@@ -12,7 +12,7 @@ import pytest
 from zlig import zig
 
 from .conftest import check, hook_value, offline_env, pyenv_python, run, run_hook, wheel_members
-from .test_build import failed_build
+from .test_build import failed_build, tree_digest
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
 SUFFIX = f".cpython-{VERSION}-x86_64-linux-gnu.so"
@@ -305,3 +305,19 @@ def test_editable_rebuilds_after_a_pxd_edit(project, make_venv, wheelhouse) -> N
         "ImportError: zlig: rebuilding cypkg.second failed: "
         "src/cypkg/second.pyx:6:4: Expected an identifier or literal"
     ) in result.stderr
+
+
+def test_inplace_then_clean(project) -> None:
+    """python -m zlig build --inplace puts the modules beside the .pyx files,
+    and nothing else: the generated C stays in the build folder."""
+    path = project("cython")
+    before = tree_digest(path)
+    result = run([sys.executable, "-m", "zlig", "build", "--inplace"], cwd=path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (path / "src" / "cypkg").iterdir() if p.suffix == ".so") == [
+        f"{name}{SUFFIX}" for name in sorted(MODULES)
+    ]
+    assert check([sys.executable, "-c", CALLS], cwd=path / "src").stdout == OUTPUT
+    check([sys.executable, "-m", "zlig", "clean"], cwd=path)
+    assert tree_digest(path) == before
+    assert not (path / "build").exists()

@@ -116,15 +116,15 @@ def translate(
         return tuple(extensions), []
     root = str(project.root)
     version = cython_version(requirement, next(iter(translations.values())), project.root)
-    jobs = {id(job): (t, job) for t in translations.values() for job in [t.job]}
-    pending = cython_pending([job for _, job in jobs.values()], version, root)
+    by_output = {str(t.output): t for t in translations.values()}
+    pending = cython_pending([t.job for t in translations.values()], version, root)
     results = run_cython(pending, root, verbose, sys.stdout) if pending else []
     for result in results:  # Cython's warnings
         if result.returncode == 0 and (result.stdout or result.stderr):
             print(result.stdout + result.stderr, end="", file=sys.stderr, flush=True)
     for job, result in zip(pending, results):
         if result.returncode != 0:
-            raise _error(jobs[id(job)][0], result, project.root)
+            raise _error(by_output[job["output"]], result, project.root)
     for job in pending:
         Path(job["output"] + ".stamp").write_text(
             cython_stamp(job, version, root) or "", encoding="utf-8"
@@ -132,7 +132,7 @@ def translate(
     extended = tuple(
         translations[ext].translated() if ext in translations else ext for ext in extensions
     )
-    return extended, [jobs[id(job)][0] for job in pending]
+    return extended, [by_output[job["output"]] for job in pending]
 
 
 def _error(
