@@ -11,7 +11,17 @@ import pytest
 
 from zlig import zig
 
-from .conftest import check, hook_value, offline_env, pyenv_python, run, run_hook, wheel_members
+from .conftest import (
+    check,
+    check_distribution,
+    check_wheel,
+    hook_value,
+    offline_env,
+    pyenv_python,
+    run,
+    run_hook,
+    wheel_members,
+)
 from .test_build import failed_build, tree_digest
 
 VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
@@ -55,7 +65,9 @@ def test_wheel_and_sdist_members(project) -> None:
         "cypkg-1.0.dist-info/METADATA",
         "cypkg-1.0.dist-info/RECORD",
     }
+    check_wheel(wheel)
     sdist = path / "dist" / str(hook_value(run_hook(path, "build_sdist('dist')")))
+    check_distribution(sdist)
     with tarfile.open(sdist) as tf:
         names = set(tf.getnames())
     assert names == {
