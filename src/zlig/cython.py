@@ -109,7 +109,7 @@ def translate(
 ) -> tuple[tuple[Extension, ...], list[Translation]]:
     """The extensions with each .pyx translated, and the translations that ran
     (those whose inputs changed since the last build)."""
-    from .editable_loader import cython_pending, cython_stamp, run_cython
+    from . import cython_runner
 
     translations = {ext: plan(ext, project, folder) for ext in extensions if ext.pyx}
     if not translations:
@@ -117,8 +117,8 @@ def translate(
     root = str(project.root)
     version = cython_version(requirement, next(iter(translations.values())), project.root)
     by_output = {str(t.output): t for t in translations.values()}
-    pending = cython_pending([t.job for t in translations.values()], version, root)
-    results = run_cython(pending, root, verbose, sys.stdout) if pending else []
+    pending = cython_runner.pending([t.job for t in translations.values()], version, root)
+    results = cython_runner.run(pending, root, verbose, sys.stdout) if pending else []
     for result in results:  # Cython's warnings
         if result.returncode == 0 and (result.stdout or result.stderr):
             print(result.stdout + result.stderr, end="", file=sys.stderr, flush=True)
@@ -127,7 +127,7 @@ def translate(
             raise _error(by_output[job["output"]], result, project.root)
     for job in pending:
         Path(job["output"] + ".stamp").write_text(
-            cython_stamp(job, version, root) or "", encoding="utf-8"
+            cython_runner.stamp(job, version, root) or "", encoding="utf-8"
         )
     extended = tuple(
         translations[ext].translated() if ext in translations else ext for ext in extensions
@@ -139,10 +139,10 @@ def _error(
     translation: Translation, result: subprocess.CompletedProcess[str], root: Path
 ) -> BuildError:
     """Cython's first error as the message, its whole output as the details."""
-    from .editable_loader import cython_error
+    from .cython_runner import error_line
 
     output = (result.stdout + result.stderr).rstrip()
-    line = cython_error(output)
+    line = error_line(output)
     if line:
         return BuildError(line, output)
     name = relative(translation.pyx, root)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cython, diagnostics, editable_loader, zig
+from . import cython, cython_runner, diagnostics, editable_loader, zig
 from .compile import Built, build_folder
 from .config import Settings
 from .files import watched
@@ -20,6 +20,7 @@ from .target import resolve
 
 _LOADER_SOURCE = Path(editable_loader.__file__)
 _DIAGNOSTICS_SOURCE = Path(diagnostics.__file__)
+_CYTHON_RUNNER_SOURCE = Path(cython_runner.__file__)
 
 
 def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dict[str, str]:
@@ -56,9 +57,12 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     (folder / editable_loader.STAMP).write_text(before, encoding="utf-8")
     module = "_zlig_editable_" + settings.project.module
     source = _LOADER_SOURCE.read_text(encoding="utf-8")
-    return {
+    wheel_files = {
         f"{module}.py": f"{source}\n\ninstall({config!r})\n",
         f"{module}.pth": f"import {module}\n",
         # Imported by the loader (editable_loader.diagnostics) only when a rebuild fails.
         f"{module}_diagnostics.py": _DIAGNOSTICS_SOURCE.read_text(encoding="utf-8"),
     }
+    if config["cython"]:  # imported by the loader when a rebuild translates
+        wheel_files[f"{module}_cython.py"] = _CYTHON_RUNNER_SOURCE.read_text(encoding="utf-8")
+    return wheel_files

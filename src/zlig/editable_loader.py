@@ -87,6 +87,17 @@ def zig_cache_dir() -> str:
     return os.path.join(base, "zig")
 
 
+def cython_runner() -> Any:
+    """zlig's cython_runner module; in an editable wheel, its copy beside this one."""
+    if __package__:
+        from . import cython_runner
+
+        return cython_runner
+    import importlib
+
+    return importlib.import_module(__name__ + "_cython")
+
+
 def diagnostics() -> Any:
     """zlig's diagnostics module; in an editable wheel, its copy beside this one."""
     if __package__:
@@ -176,80 +187,6 @@ def write_stamp_sources(folder: Path | str, digests: Mapping[str, str]) -> None:
             pass
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-
-
-def cython_stamp(job: Mapping[str, Any], version: str, root: str) -> str | None:
-    """What a translation's stamp says when its generated file is up to date
-    (zlig/cython.py): Cython's version, its arguments and a digest of each
-    project file its depfile names. None when there is nothing to compare (never
-    translated, or an input is gone)."""
-    import hashlib
-    import json
-
-    output = job["output"]
-    try:
-        with open(output + ".dep", encoding="utf-8") as f:
-            words = f.read().replace("\\\n", " ").split(":", 1)[-1].split()
-        digests = {}
-        inside = os.path.join(os.path.realpath(root), "")
-        for name in sorted({job["pyx"], *(os.path.join(root, w) for w in words)}):
-            path = os.path.realpath(name)
-            if not path.startswith(inside):
-                continue  # Cython's own .pxd files: its version stands for them
-            with open(path, "rb") as f:
-                digests[path] = hashlib.sha256(f.read()).hexdigest()
-        if not os.path.isfile(output):
-            return None
-    except OSError:
-        return None
-    stamp = {"cython": version, "args": list(job["args"]), "inputs": digests}
-    return json.dumps(stamp, indent=1, sort_keys=True) + "\n"
-
-
-def cython_pending(jobs: Sequence[Mapping[str, Any]], version: str, root: str) -> list[Any]:
-    """The translations whose stamp does not match their inputs."""
-    pending = []
-    for job in jobs:
-        current = cython_stamp(job, version, root)
-        try:
-            with open(job["output"] + ".stamp", encoding="utf-8") as f:
-                recorded: str | None = f.read()
-        except OSError:
-            recorded = None
-        if current is None or current != recorded:
-            pending.append(job)
-    return pending
-
-
-def run_cython(jobs: Sequence[Mapping[str, Any]], root: str, verbose: bool, out: Any) -> list[Any]:
-    """Translate in parallel, one Cython process per CPU; the results in order."""
-    import shlex
-    import subprocess
-    from concurrent.futures import ThreadPoolExecutor
-
-    def one(job: Mapping[str, Any]) -> Any:
-        command = [sys.executable, "-m", "cython", *job["args"]]
-        try:
-            os.unlink(job["output"] + ".stamp")
-        except OSError:
-            pass
-        os.makedirs(os.path.dirname(job["output"]), exist_ok=True)
-        return subprocess.run(command, cwd=root, capture_output=True, text=True)
-
-    if verbose:  # here, not in the threads, whose lines would mix
-        for job in jobs:
-            print("+ " + shlex.join([sys.executable, "-m", "cython", *job["args"]]), file=out)
-        out.flush()
-    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
-        return list(pool.map(one, jobs))
-
-
-def cython_error(output: str) -> str | None:
-    """Cython's first error line, ``src/pkg/_core.pyx:12:4: message``."""
-    import re
-
-    pattern = re.compile(r"^(?!warning: )\S[^:]*\.(?:pyx|pxd|pxi):\d+:\d+: .+$")
-    return next((line.strip() for line in output.splitlines() if pattern.match(line)), None)
 
 
 def stat_line(path: str) -> str:
@@ -360,21 +297,22 @@ class EditableFinder:
                 f"not installed here: pip install '{config['cython_requires']}'",
                 name=fullname,
             ) from None
-        pending = cython_pending(config["cython"], version, config["root"])
+        runner = cython_runner()
+        pending = runner.pending(config["cython"], version, config["root"])
         if not pending:
             return
-        results = run_cython(pending, config["root"], verbose, sys.stderr)
+        results = runner.run(pending, config["root"], verbose, sys.stderr)
         for job, result in zip(pending, results):
             output = (result.stdout + result.stderr).rstrip()
             if result.returncode != 0:
-                line = cython_error(output) or f"Cython failed on {job['pyx']}"
+                line = runner.error_line(output) or f"Cython failed on {job['pyx']}"
                 raise ImportError(
                     f"zlig: rebuilding {fullname} failed: {line}\n{output}", name=fullname
                 )
             if output:
                 print(output, file=sys.stderr)
             with open(job["output"] + ".stamp", "w", encoding="utf-8") as f:
-                f.write(cython_stamp(job, version, config["root"]) or "")
+                f.write(runner.stamp(job, version, config["root"]) or "")
 
     def find_zig(self, fullname: str) -> str:
         """The Zig kept when installing, else the ``ziglang`` of this environment."""
