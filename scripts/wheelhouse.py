@@ -11,6 +11,7 @@ once and kept.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,15 @@ DEFAULT = ROOT / ".cache" / "wheelhouse"
 #: All are pure-Python wheels (ziglang's is per platform, not per Python), so
 #: one wheelhouse serves every Python version; --abi none keeps pip from
 #: choosing tomli's compiled wheels.
-REQUIREMENTS = ["flit_core==4.2.0", "packaging", "pyelftools", "tomli", "ziglang==0.16.0"]
+#: Cython is what projects with .pyx sources ask for (its pure-Python wheel).
+REQUIREMENTS = [
+    "Cython>=3.1",
+    "flit_core==4.2.0",
+    "packaging",
+    "pyelftools",
+    "tomli",
+    "ziglang==0.16.0",
+]
 PURE = ["--only-binary=:all:", "--implementation=py", "--abi=none", "--python-version=3.9"]
 
 
@@ -36,7 +45,7 @@ def fill(folder: Path = DEFAULT) -> Path:
     """Download what is missing and (re)build zlig's wheel; return the folder."""
     folder.mkdir(parents=True, exist_ok=True)
     have = {p.name.split("-")[0].lower() for p in folder.glob("*.whl")}
-    missing = [r for r in REQUIREMENTS if r.split("=")[0].lower() not in have]
+    missing = [r for r in REQUIREMENTS if re.split("[=<>]", r)[0].lower() not in have]
     pure = [r for r in missing if not r.startswith("ziglang")]
     if pure:
         pip("download", "-q", "--no-deps", *PURE, "--dest", str(folder), *pure, offline=False)

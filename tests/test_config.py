@@ -111,7 +111,7 @@ ERRORS = [
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.txt']\n",
         "tool.zlig.extensions[0].sources: src/demo/notes.txt is not a source file zlig compiles "
-        "(.c, .cc, .cpp, .cxx, .S, .s, .zig); headers are found through include-dirs",
+        "(.c, .cc, .cpp, .cxx, .S, .s, .zig, .pyx); headers are found through include-dirs",
     ),
     (
         "[[tool.zlig.extensions]]\nname = 'demo._core'\nsources = ['src/demo/*.c']\n"

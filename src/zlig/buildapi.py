@@ -47,6 +47,8 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) 
 
         if zig.kept_zig() is None:
             requires.append(zig.ZIG_REQUIREMENT)
+    if any(ext.pyx for ext in settings.extensions):
+        requires.append(settings.cython_requires)
     packages = {p.split(".")[0] for ext in settings.extensions for p in ext.include_packages}
     return requires + sorted(packages)
 

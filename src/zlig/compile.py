@@ -136,6 +136,18 @@ def _compile(
     write_stamp_sources(
         folder, {ext.name: fingerprint([ext], settings.root) for ext in settings.extensions}
     )
+    if any(ext.pyx for ext in settings.extensions):
+        from . import cython
+
+        with console.timed("cython", settings.verbose):
+            extensions, _ = cython.translate(
+                settings.extensions,
+                settings.project,
+                folder,
+                settings.cython_requires,
+                settings.verbose,
+            )
+        settings = settings._replace(extensions=extensions)
     plan = make_plan(settings, target, folder, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     if settings.verbose:

@@ -154,7 +154,7 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 #: Keys of [tool.zlig] that describe the project's layout: not options.
-LAYOUT_KEYS = ("extensions", "python-source", "wheel")
+LAYOUT_KEYS = ("extensions", "python-source", "wheel", "cython-requires")
 TOOL_KEYS = (*LAYOUT_KEYS, *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
 #: Compiler flags that make code for the build machine's own CPU.
 NATIVE_FLAGS = ("-march=native", "-mtune=native", "-mcpu=native")
@@ -183,6 +183,8 @@ class Settings(NamedTuple):
     #: ``[tool.zlig.wheel] include``: files of the package kept in the wheel
     #: although an extension includes them (a public C API header).
     wheel_include: tuple[Path, ...] = ()
+    #: What get_requires asks for to translate .pyx sources.
+    cython_requires: str = "Cython>=3.1"
 
     @property
     def root(self) -> Path:
@@ -234,7 +236,24 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         precompiled_header=options["precompiled-header"] == "true",
         verbose=options["verbose"] == "true",
         wheel_include=_wheel_include(tool.get("wheel", {}), project),
+        cython_requires=(
+            _requirement(tool["cython-requires"]) if "cython-requires" in tool else "Cython>=3.1"
+        ),
     )
+
+
+def _requirement(value: Any) -> str:
+    """``cython-requires``: a PEP 508 requirement, e.g. ``"Cython>=3.1,<4"``."""
+    key = "tool.zlig.cython-requires"
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        Requirement(validate.string(value, key))
+    except InvalidRequirement as e:
+        raise ConfigError(
+            f"{key}: {value!r} is not a requirement such as 'Cython>=3.1': {e}"
+        ) from None
+    return str(value)
 
 
 @functools.cache

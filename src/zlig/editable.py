@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import diagnostics, editable_loader, zig
+from . import cython, cython_runner, diagnostics, editable_loader, zig
 from .compile import Built, build_folder
 from .config import Settings
 from .files import watched
@@ -20,6 +20,7 @@ from .target import resolve
 
 _LOADER_SOURCE = Path(editable_loader.__file__)
 _DIAGNOSTICS_SOURCE = Path(diagnostics.__file__)
+_CYTHON_RUNNER_SOURCE = Path(cython_runner.__file__)
 
 
 def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dict[str, str]:
@@ -45,15 +46,23 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
         "files": files,
         # Each extension's inputs, for its stamp (editable_loader.write_stamp_sources).
         "stamps": {ext.name: watched([ext], settings.root) for ext in settings.extensions},
+        # .pyx sources to translate again when they or what they use changed.
+        "cython": [
+            cython.plan(ext, settings.project, folder).job for ext in settings.extensions if ext.pyx
+        ],
+        "cython_requires": settings.cython_requires,
         "pyproject": pyproject,
         "pyproject_stat": editable_loader.stat_line(pyproject),
     }
     (folder / editable_loader.STAMP).write_text(before, encoding="utf-8")
     module = "_zlig_editable_" + settings.project.module
     source = _LOADER_SOURCE.read_text(encoding="utf-8")
-    return {
+    wheel_files = {
         f"{module}.py": f"{source}\n\ninstall({config!r})\n",
         f"{module}.pth": f"import {module}\n",
         # Imported by the loader (editable_loader.diagnostics) only when a rebuild fails.
         f"{module}_diagnostics.py": _DIAGNOSTICS_SOURCE.read_text(encoding="utf-8"),
     }
+    if config["cython"]:  # imported by the loader when a rebuild translates
+        wheel_files[f"{module}_cython.py"] = _CYTHON_RUNNER_SOURCE.read_text(encoding="utf-8")
+    return wheel_files

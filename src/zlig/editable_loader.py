@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 #: Files whose change triggers a rebuild: sources and headers.
 WATCHED_SUFFIXES = frozenset(
-    ".c .cc .cpp .cxx .c++ .zig .h .hh .hpp .hxx .inc .inl .ipp .tcc .def".split()
+    ".c .cc .cpp .cxx .c++ .zig .h .hh .hpp .hxx .inc .inl .ipp .tcc .def .pyx .pxd .pxi".split()
 )
 STAMP = "editable-stamp.txt"
 #: The folder of the stamp C files, ``<extension name>.c``, that carry each
@@ -85,6 +85,17 @@ def zig_cache_dir() -> str:
         return os.environ["ZIG_GLOBAL_CACHE_DIR"]
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "zig")
+
+
+def cython_runner() -> Any:
+    """zlig's cython_runner module; in an editable wheel, its copy beside this one."""
+    if __package__:
+        from . import cython_runner
+
+        return cython_runner
+    import importlib
+
+    return importlib.import_module(__name__ + "_cython")
 
 
 def diagnostics() -> Any:
@@ -237,6 +248,8 @@ class EditableFinder:
         if verbose:
             print("+ " + " ".join(args), file=sys.stderr, flush=True)
         with locked(folder):
+            if config.get("cython"):
+                self.translate(fullname, verbose)
             stamps = {name: fingerprint(*inputs) for name, inputs in config["stamps"].items()}
             write_stamp_sources(folder, stamps)
             result = subprocess.run(
@@ -269,6 +282,37 @@ class EditableFinder:
                 "if you changed [tool.zlig], install it again (pip install -e .)",
                 file=sys.stderr,
             )
+
+    def translate(self, fullname: str, verbose: bool) -> None:
+        """Run Cython (in subprocesses of this Python) on the .pyx files whose
+        inputs changed; this process never imports it."""
+        import importlib.metadata
+
+        config = self.config
+        try:
+            version = importlib.metadata.version("Cython")
+        except importlib.metadata.PackageNotFoundError:
+            raise ImportError(
+                f"zlig: cannot rebuild {fullname}: its .pyx sources need Cython, which is "
+                f"not installed here: pip install '{config['cython_requires']}'",
+                name=fullname,
+            ) from None
+        runner = cython_runner()
+        pending = runner.pending(config["cython"], version, config["root"])
+        if not pending:
+            return
+        results = runner.run(pending, config["root"], verbose, sys.stderr)
+        for job, result in zip(pending, results):
+            output = (result.stdout + result.stderr).rstrip()
+            if result.returncode != 0:
+                line = runner.error_line(output) or f"Cython failed on {job['pyx']}"
+                raise ImportError(
+                    f"zlig: rebuilding {fullname} failed: {line}\n{output}", name=fullname
+                )
+            if output:
+                print(output, file=sys.stderr)
+            with open(job["output"] + ".stamp", "w", encoding="utf-8") as f:
+                f.write(runner.stamp(job, version, config["root"]) or "")
 
     def find_zig(self, fullname: str) -> str:
         """The Zig kept when installing, else the ``ziglang`` of this environment."""

@@ -27,7 +27,10 @@ SOURCE_LANGUAGES = {
     ".S": "asm",
     ".s": "asm",
     ".zig": "zig",
+    # Translated by Cython into C or C++ first (cython.py); the module's root.
+    ".pyx": "cython",
 }
+LANGUAGES = ("c", "c++")
 #: The keys of a source given as a table: ``{ path = "x.c", extra-compile-args = [...] }``.
 SOURCE_KEYS = ("path", "extra-compile-args", "marker")
 OPTIMIZE_MODES = ("Debug", "ReleaseSafe", "ReleaseFast", "ReleaseSmall")
@@ -75,6 +78,15 @@ class Extension(NamedTuple):
     #: Undefined symbols (names or glob patterns) left for the loader to find at run
     #: time, which zlig's check after linking (linkcheck.py) lets through.
     allow_undefined: tuple[str, ...] = ()
+    #: What Cython translates the ``.pyx`` source into, "c" or "c++"; None: C,
+    #: unless the source says ``# distutils: language = c++``.
+    language: str | None = None
+    #: ``-X name=value`` for Cython, in order (a later name wins).
+    cython_directives: tuple[tuple[str, str], ...] = ()
+    #: ``-E name=value`` for Cython (compile-time ``DEF``/``IF`` names).
+    cython_compile_time_env: tuple[tuple[str, str], ...] = ()
+    #: Absolute folders Cython searches for ``cimport``-ed ``.pxd`` and included ``.pxi``.
+    cython_include_dirs: tuple[Path, ...] = ()
 
     def languages(self) -> set[str]:
         return {SOURCE_LANGUAGES[s.suffix] for s in self.sources}
@@ -100,6 +112,11 @@ class Extension(NamedTuple):
     def zig_root(self) -> Path | None:
         """The one ``.zig`` source, which is the module's root, if any."""
         return next((s for s in self.sources if s.suffix == ".zig"), None)
+
+    @property
+    def pyx(self) -> Path | None:
+        """The one ``.pyx`` source, which Cython translates into the module, if any."""
+        return next((s for s in self.sources if s.suffix == ".pyx"), None)
 
     @property
     def stripped(self) -> bool:
@@ -150,6 +167,34 @@ def _limited_api(value: Any, key: str, root: Path) -> tuple[int, int] | None:
     )
 
 
+def _language(value: Any, key: str, root: Path) -> str:
+    if value not in LANGUAGES:
+        raise ConfigError(f"{key}: {value!r} is not one of {', '.join(map(repr, LANGUAGES))}")
+    return str(value)
+
+
+def _cython_values(value: Any, key: str, root: Path) -> tuple[tuple[str, str], ...]:
+    """``{ boundscheck = false, language_level = 3 }``: names with a string,
+    integer or boolean value (booleans as Cython writes them, ``True``)."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{key} must be a table {{ name = value }}, not {validate.type_name(value)}"
+        )
+    pairs = []
+    for name, item in value.items():
+        if not name.isidentifier():
+            raise ConfigError(f"{key}: {name!r} is not a Cython name")
+        if isinstance(item, bool):
+            item = str(item)
+        elif not isinstance(item, (str, int)):
+            raise ConfigError(
+                f"{key}.{name} must be a string, an integer or a boolean, "
+                f"not {validate.type_name(item)}"
+            )
+        pairs.append((name, str(item)))
+    return tuple(pairs)
+
+
 def _packages(value: Any, key: str, root: Path) -> tuple[str, ...]:
     names = validate.string_list(value, key)
     for name in names:
@@ -184,6 +229,10 @@ SHARED_KEYS: dict[str, tuple[str, Callable[[Any, str, Path], Any], bool]] = {
         lambda v, k, r: tuple(validate.string_list(v, k)),
         True,
     ),
+    "language": ("language", _language, False),
+    "cython-directives": ("cython_directives", _cython_values, True),
+    "cython-compile-time-env": ("cython_compile_time_env", _cython_values, True),
+    "cython-include-dirs": ("cython_include_dirs", validate.folders, True),
 }
 EXTENSION_KEYS = ("name", "sources", *SHARED_KEYS)
 
@@ -340,6 +389,14 @@ def _sources(
         raise ConfigError(
             f"{key}: only one .zig file may be listed, the module's root ({names}); "
             "it imports the others"
+        )
+    pyx = sorted(p for p in found if p.suffix == ".pyx")
+    if len(pyx) > 1 or (pyx and zig_roots):
+        names = ", ".join(validate.relative(p, root) for p in sorted([*pyx, *zig_roots]))
+        raise ConfigError(
+            f"{key}: only one .pyx file may be listed, which Cython translates into the "
+            f"module ({names}); give each .pyx an extension of its own, and share code "
+            "through .pxd files"
         )
     return tuple(sorted(found)), tuple(source_args), tuple(sorted(others - found))
 

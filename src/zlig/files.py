@@ -16,6 +16,9 @@ from pathlib import Path
 from .extension import Extension
 from .project import is_inside
 
+#: Cython's declaration and include files, found by following ``cimport`` and
+#: ``include`` lines. ``.pxd`` files stay in the wheel (other projects cimport them).
+CYTHON_SUFFIXES = frozenset({".pxd", ".pxi"})
 HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".inc", ".inl", ".ipp", ".tcc", ".def"})
 #: Compiled binaries, which never go into an sdist.
 BINARY_SUFFIXES = frozenset({".so", ".pyd", ".dll", ".dylib", ".o", ".obj"})
@@ -23,6 +26,14 @@ BINARY_SUFFIXES = frozenset({".so", ".pyd", ".dll", ".dylib", ".o", ".obj"})
 #: ``#include "x.h"`` in C, ``@import("x.zig")`` and ``@cInclude("x.h")`` in Zig.
 _INCLUDE = re.compile(
     rb'^\s*#\s*include\s*[<"]([^>"]+)[>"]|@(?:import|cInclude)\("([^"]+)"\)', re.MULTILINE
+)
+
+
+#: ``include "x.pxi"``, ``cimport a.b``, ``from a.b cimport c, d`` and ``from . cimport c``.
+_CYTHON_INCLUDE = re.compile(rb"""^[ \t]*include[ \t]+["']([^"']+)["']""", re.MULTILINE)
+_CIMPORT = re.compile(rb"^[ \t]*cimport[ \t]+([\w.]+)", re.MULTILINE)
+_FROM_CIMPORT = re.compile(
+    rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+cimport[ \t]+\(?([\w, \t]+)", re.MULTILINE
 )
 
 
@@ -37,7 +48,7 @@ def wheel_skips(extensions: Sequence[Extension], root: Path, source_dir: Path) -
     built in place earlier (the fresh ones are added separately).
     Other headers and shared libraries are kept: a package may ship them.
     """
-    skips = {p.resolve() for p in sdist_inputs(extensions, root)}
+    skips = {p.resolve() for p in sdist_inputs(extensions, root) if p.suffix != ".pxd"}
     for ext in extensions:
         stem = source_dir / ext.name.replace(".", "/")
         skips.update(p.resolve() for p in stem.parent.glob(f"{stem.name}.*") if is_binary(p))
@@ -56,6 +67,15 @@ def sdist_inputs(extensions: Iterable[Extension], root: Path) -> set[Path]:
                 p for p in folder.rglob("*") if p.suffix in HEADER_SUFFIXES and p.is_file()
             )
         files.update(_included_headers(sources, project_dirs, root))
+        if ext.pyx:
+            cython_dirs = [d for d in ext.cython_include_dirs if is_inside(d, root)]
+            for folder in cython_dirs:
+                files.update(
+                    p for p in folder.rglob("*") if p.suffix in CYTHON_SUFFIXES and p.is_file()
+                )
+            # Absolute cimports (pkg.shared) start at the folder holding the package.
+            parents = [p for p in ext.pyx.parents if is_inside(p, root)]
+            files.update(cython_inputs(ext.pyx, [*cython_dirs, *parents], root))
     return {f for f in files if is_inside(f.resolve(), root)}
 
 
@@ -77,6 +97,51 @@ def _included_headers(sources: Iterable[Path], include_dirs: list[Path], root: P
                         found.add(candidate)
                         todo.append(candidate)
                     break
+    return found
+
+
+def cython_inputs(pyx: Path, include_dirs: list[Path], root: Path) -> set[Path]:
+    """The project's ``.pxd`` and ``.pxi`` files a ``.pyx`` uses: its own
+    ``.pxd``, what it (and they) ``cimport`` and ``include``. A scan of the
+    text, as the sdist is packed without running Cython."""
+    found: set[Path] = set()
+    todo = [pyx]
+    own = pyx.with_suffix(".pxd")
+    if own.is_file():
+        todo.append(own)
+    while todo:
+        current = todo.pop()
+        found.add(current)
+        try:
+            text = current.read_bytes()
+        except OSError:
+            continue
+        candidates = [
+            folder / m.decode("utf-8", "replace")
+            for m in _CYTHON_INCLUDE.findall(text)
+            for folder in (current.parent, *include_dirs)
+        ]
+        modules = [m.decode() for m in _CIMPORT.findall(text)]
+        for package, names in _FROM_CIMPORT.findall(text):
+            base = package.decode()
+            modules.append(base)
+            modules += [f"{base}.{n.split()[0]}" for n in names.decode().split(",") if n.split()]
+        for module in modules:
+            level = len(module) - len(module.lstrip("."))
+            parts = [p for p in module.lstrip(".").split(".") if p]
+            if level:
+                folder = current.parents[level - 1]
+                candidates.append(folder.joinpath(*parts).with_suffix(".pxd") if parts else folder)
+            for folder in (current.parent, *include_dirs):
+                if parts:
+                    candidates.append(folder.joinpath(*parts).with_suffix(".pxd"))
+                    candidates.append(folder.joinpath(*parts, "__init__.pxd"))
+        for candidate in candidates:
+            if candidate.suffix in CYTHON_SUFFIXES and candidate.is_file():
+                resolved = candidate.resolve()
+                if resolved not in found and is_inside(resolved, root):
+                    todo.append(resolved)
+    found.discard(pyx)
     return found
 
 

@@ -1,0 +1,88 @@
+"""Running Cython for a build and for an editable install's rebuild on import.
+
+Standard library only: an editable wheel carries a copy of this module beside
+its loader (editable_loader.py), which must work where zlig is not installed,
+and never imports Cython itself. Each translation is a "job": the ``.pyx``,
+the generated file and Cython's arguments (zlig/cython.py makes them).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def stamp(job: Mapping[str, Any], version: str, root: str) -> str | None:
+    """What a translation's stamp says when its generated file is up to date
+    (zlig/cython.py): Cython's version, its arguments and a digest of each
+    project file its depfile names. None when there is nothing to compare (never
+    translated, or an input is gone)."""
+    import hashlib
+    import json
+
+    output = job["output"]
+    try:
+        with open(output + ".dep", encoding="utf-8") as f:
+            words = f.read().replace("\\\n", " ").split(":", 1)[-1].split()
+        digests = {}
+        inside = os.path.join(os.path.realpath(root), "")
+        for name in sorted({job["pyx"], *(os.path.join(root, w) for w in words)}):
+            path = os.path.realpath(name)
+            if not path.startswith(inside):
+                continue  # Cython's own .pxd files: its version stands for them
+            with open(path, "rb") as f:
+                digests[path] = hashlib.sha256(f.read()).hexdigest()
+        if not os.path.isfile(output):
+            return None
+    except OSError:
+        return None
+    stamp = {"cython": version, "args": list(job["args"]), "inputs": digests}
+    return json.dumps(stamp, indent=1, sort_keys=True) + "\n"
+
+
+def pending(jobs: Sequence[Mapping[str, Any]], version: str, root: str) -> list[Any]:
+    """The translations whose stamp does not match their inputs."""
+    due = []
+    for job in jobs:
+        current = stamp(job, version, root)
+        try:
+            with open(job["output"] + ".stamp", encoding="utf-8") as f:
+                recorded: str | None = f.read()
+        except OSError:
+            recorded = None
+        if current is None or current != recorded:
+            due.append(job)
+    return due
+
+
+def run(jobs: Sequence[Mapping[str, Any]], root: str, verbose: bool, out: Any) -> list[Any]:
+    """Translate in parallel, one Cython process per CPU; the results in order."""
+    import shlex
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(job: Mapping[str, Any]) -> Any:
+        command = [sys.executable, "-m", "cython", *job["args"]]
+        try:
+            os.unlink(job["output"] + ".stamp")
+        except OSError:
+            pass
+        os.makedirs(os.path.dirname(job["output"]), exist_ok=True)
+        return subprocess.run(command, cwd=root, capture_output=True, text=True)
+
+    if verbose:  # here, not in the threads, whose lines would mix
+        for job in jobs:
+            print("+ " + shlex.join([sys.executable, "-m", "cython", *job["args"]]), file=out)
+        out.flush()
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        return list(pool.map(one, jobs))
+
+
+def error_line(output: str) -> str | None:
+    """Cython's first error line, ``src/pkg/_core.pyx:12:4: message``."""
+    import re
+
+    pattern = re.compile(r"^(?!warning: )\S[^:]*\.(?:pyx|pxd|pxi):\d+:\d+: .+$")
+    return next((line.strip() for line in output.splitlines() if pattern.match(line)), None)

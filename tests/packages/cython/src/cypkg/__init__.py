@@ -1,0 +1,1 @@
+"""Cython modules built by zlig."""

@@ -1,0 +1,3 @@
+# Included by first.pyx.
+cdef int scale():
+    return 10

@@ -1,0 +1,3 @@
+#include "helper.h"
+
+int helper_add(int a, int b) { return a + b; }

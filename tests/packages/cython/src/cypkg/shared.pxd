@@ -1,0 +1,3 @@
+# Shared by first.pyx and second.pyx.
+cdef inline int twice(int x):
+    return 2 * x

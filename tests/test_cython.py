@@ -1,0 +1,335 @@
+""".pyx sources: translated by Cython in the build folder, packed, incremental, errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from zlig import zig
+
+from .conftest import (
+    check,
+    check_distribution,
+    check_wheel,
+    hook_value,
+    offline_env,
+    pyenv_python,
+    run,
+    run_hook,
+    wheel_members,
+)
+from .test_build import failed_build, tree_digest
+
+VERSION = f"{sys.version_info[0]}{sys.version_info[1]}"
+SUFFIX = f".cpython-{VERSION}-x86_64-linux-gnu.so"
+TAG = f"cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64.manylinux2014_x86_64"
+MODULES = ("first", "second", "helped", "vec")
+CALLS = (
+    "from cypkg import first, second, helped, vec\n"
+    "print(first.double(3), first.scaled(2), first.offset(), first.double.__doc__,"
+    " second.quadruple(3), second.hundred(), helped.add(2, 3), vec.total([1, 2, 3]))\n"
+)
+OUTPUT = "6 20 7 double(int x) 12 100 5 6\n"
+
+
+def translated(stdout: str) -> list[str]:
+    """The modules Cython translated in a verbose build, from its echoed commands."""
+    return sorted(
+        line.split("--module-name ")[1].split()[0]
+        for line in stdout.splitlines()
+        if line.startswith("+ ") and " -m cython " in line
+    )
+
+
+def build(path: Path) -> str:
+    """A verbose wheel build; its output."""
+    result = run_hook(path, "build_wheel('dist', {'verbose': 'true'})")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_wheel_and_sdist_members(project) -> None:
+    path = project("cython")
+    wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
+    assert wheel.name == f"cypkg-1.0-{TAG}.whl"
+    # .pxd files stay (other projects cimport them); .pyx, .pxi, C and generated C do not.
+    assert wheel_members(wheel) == {
+        "cypkg/__init__.py",
+        "cypkg/shared.pxd",
+        *(f"cypkg/{name}{SUFFIX}" for name in MODULES),
+        "cypkg-1.0.dist-info/WHEEL",
+        "cypkg-1.0.dist-info/METADATA",
+        "cypkg-1.0.dist-info/RECORD",
+    }
+    check_wheel(wheel)
+    sdist = path / "dist" / str(hook_value(run_hook(path, "build_sdist('dist')")))
+    check_distribution(sdist)
+    with tarfile.open(sdist) as tf:
+        names = set(tf.getnames())
+    assert names == {
+        f"cypkg-1.0/{name}"
+        for name in (
+            "PKG-INFO",
+            "pyproject.toml",
+            "cython-include/units.pxd",
+            "src/cypkg/__init__.py",
+            "src/cypkg/consts.pxi",
+            "src/cypkg/first.pyx",
+            "src/cypkg/helped.pyx",
+            "src/cypkg/helper.c",
+            "src/cypkg/helper.h",
+            "src/cypkg/second.pyx",
+            "src/cypkg/shared.pxd",
+            "src/cypkg/vec.pyx",
+        )
+    }
+    # The generated files are in the build folder only.
+    generated = path / "build" / "zlig" / f"cp{VERSION}-cp{VERSION}-manylinux_2_17_x86_64"
+    assert sorted(
+        p.name for p in (generated / "cython" / "cypkg").iterdir() if p.suffix in (".c", ".cpp")
+    ) == [
+        "first.c",
+        "helped.c",
+        "second.c",
+        "vec.cpp",
+    ]
+    tree = {p.relative_to(path).as_posix() for p in (path / "src").rglob("*") if p.is_file()}
+    assert tree == {n.removeprefix("cypkg-1.0/") for n in names if "/src/" in n}
+    # The sdist has what a build needs: its wheel has the same files.
+    with tarfile.open(sdist) as tf:
+        tf.extractall(path / "unpacked", filter="data")
+    unpacked = path / "unpacked" / "cypkg-1.0"
+    again = unpacked / "dist" / str(hook_value(run_hook(unpacked, "build_wheel('dist')")))
+    assert wheel_members(again) == wheel_members(wheel)
+
+
+def test_isolated_install_and_call(project, make_venv, wheelhouse) -> None:
+    """pip's isolated build gets Cython from get_requires (offline, from the wheelhouse)."""
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", project("cython")], env=offline_env(wheelhouse))
+    assert check([python, "-c", CALLS], cwd="/").stdout == OUTPUT
+
+
+def test_incremental_translation(project) -> None:
+    path = project("cython")
+    assert translated(build(path)) == ["cypkg." + m for m in sorted(MODULES)]
+    assert translated(build(path)) == []
+    shared = path / "src" / "cypkg" / "shared.pxd"
+    shared.write_text(shared.read_text() + "\n# edited\n")
+    assert translated(build(path)) == ["cypkg.first", "cypkg.second"]
+    include = path / "src" / "cypkg" / "consts.pxi"
+    include.write_text(include.read_text().replace("10", "11"))
+    assert translated(build(path)) == ["cypkg.first"]
+    # A changed option translates again too.
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("OFFSET = 7", "OFFSET = 8"))
+    assert translated(build(path)) == ["cypkg." + m for m in sorted(MODULES)]
+    wheel = path / "dist" / f"cypkg-1.0-{TAG}.whl"
+    site = path / "site"
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    code = "from cypkg import first; print(first.scaled(2), first.offset())"
+    assert check([sys.executable, "-c", code], cwd=site).stdout == "22 8\n"
+
+
+def test_syntax_error_is_one_line(project, tmp_path: Path) -> None:
+    path = project("cython")
+    second = path / "src" / "cypkg" / "second.pyx"
+    second.write_text(second.read_text().replace("def quadruple(int x):", "def quadruple(int x:"))
+    stderr = failed_build(path, tmp_path)
+    lines = stderr.splitlines()
+    assert "Error compiling Cython file:" in lines
+    assert lines[-1] == "zlig: error: src/cypkg/second.pyx:6:4: Expected an identifier or literal"
+    assert lines[-2] == lines[-1].removeprefix("zlig: error: ")
+
+
+def test_missing_cython_is_a_clear_error(project, make_venv, wheelhouse) -> None:
+    zig.find_zig()  # kept in the session's cache: the venv needs no ziglang
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", "zlig"], env=offline_env(wheelhouse))
+    path = project("cython")
+    result = run_hook(path, "build_wheel('dist')", python=python)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "zlig: error: tool.zlig.extensions[0].sources: src/cypkg/first.pyx is translated by "
+        "Cython, which is not installed: pip install 'Cython>=3.1' (build frontends install "
+        "it automatically unless build isolation is off)\n"
+    )
+    assert not (path / "dist").exists()
+
+
+def test_old_or_broken_cython(project, make_venv, wheelhouse) -> None:
+    """A Cython older than 3.1, and one that fails without an error line."""
+    zig.find_zig()  # kept in the session's cache: the venv needs no ziglang
+    python = make_venv()
+    check([python, "-m", "pip", "install", "-q", "zlig"], env=offline_env(wheelhouse))
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(check([python, "-c", code]).stdout.strip())
+    info = site / "Cython-3.0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Cython\nVersion: 3.0.0\n")
+    path = project("cython")
+    result = run_hook(path, "build_wheel('dist')", python=python)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "zlig: error: tool.zlig.extensions[0].sources: src/cypkg/first.pyx needs Cython 3.1 "
+        "or newer, but Cython 3.0.0 is installed: pip install 'Cython>=3.1'\n"
+    )
+    info.rename(site / "Cython-3.1.0.dist-info")
+    (site / "Cython-3.1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: Cython\nVersion: 3.1.0\n"
+    )
+    (site / "cython.py").write_text("import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
+    result = run_hook(path, "build_wheel('dist')", python=python)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "boom",
+        "zlig: error: Cython failed to translate src/cypkg/first.pyx (exit status 3)",
+    ]
+    assert not (path / "dist").exists()
+
+
+def test_requirements(project) -> None:
+    path = project("cython")
+    requires = hook_value(run_hook(path, "get_requires_for_build_wheel()"))
+    assert isinstance(requires, list) and requires[-1] == "Cython>=3.1"
+    assert hook_value(run_hook(path, "get_requires_for_build_editable()")) == requires
+    assert hook_value(run_hook(path, "get_requires_for_build_sdist()")) == []
+    pyproject = path / "pyproject.toml"
+    text = pyproject.read_text().replace(
+        "[tool.zlig]\n", '[tool.zlig]\ncython-requires = "Cython>=3.2,<4"\n'
+    )
+    pyproject.write_text(text)
+    assert hook_value(run_hook(path, "get_requires_for_build_wheel()"))[-1] == "Cython>=3.2,<4"
+    for name in ("demo", "pure"):
+        assert not any(
+            "ython" in r
+            for r in hook_value(run_hook(project(name), "get_requires_for_build_wheel()"))
+        )
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            '{ name = "cypkg.x", sources = ["src/cypkg/first.pyx", "src/cypkg/second.pyx"] }',
+            "tool.zlig.extensions[0].sources: only one .pyx file may be listed, which Cython "
+            "translates into the module (src/cypkg/first.pyx, src/cypkg/second.pyx); give each "
+            ".pyx an extension of its own, and share code through .pxd files",
+        ),
+        (
+            '{ name = "cypkg.x", sources = ["src/cypkg/first.pyx"], language = "c#" }',
+            "tool.zlig.extensions[0].language: 'c#' is not one of 'c', 'c++'",
+        ),
+        (
+            '{ name = "cypkg.x", sources = ["src/cypkg/first.pyx"], cython-directives = ["a"] }',
+            "tool.zlig.extensions[0].cython-directives must be a table { name = value }, "
+            "not a list",
+        ),
+        (
+            '{ name = "cypkg.x", sources = ["src/cypkg/first.pyx"], '
+            "cython-directives = { boundscheck = [1] } }",
+            "tool.zlig.extensions[0].cython-directives.boundscheck must be a string, an integer "
+            "or a boolean, not a list",
+        ),
+        (
+            '{ name = "cypkg.x", sources = ["src/cypkg/first.pyx"], '
+            'cython-include-dirs = ["nowhere"] }',
+            "tool.zlig.extensions[0].cython-include-dirs: 'nowhere' is not a folder",
+        ),
+    ],
+)
+def test_config_errors(project, table: str, message: str) -> None:
+    path = project("cython")
+    pyproject = path / "pyproject.toml"
+    head = pyproject.read_text().split("[tool.zlig]")[0]
+    pyproject.write_text(f"{head}[tool.zlig]\nextensions = [{table}]\n")
+    result = run_hook(path, "get_requires_for_build_wheel()")
+    assert result.returncode == 1
+    assert result.stderr == f"zlig: error: {message}\n"
+
+
+def test_bad_cython_requires(project) -> None:
+    path = project("cython")
+    pyproject = path / "pyproject.toml"
+    text = pyproject.read_text().replace(
+        "[tool.zlig]\n", '[tool.zlig]\ncython-requires = "Cython>>3"\n'
+    )
+    pyproject.write_text(text)
+    result = run_hook(path, "get_requires_for_build_wheel()")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "zlig: error: tool.zlig.cython-requires: 'Cython>>3' is not a requirement such as "
+        "'Cython>=3.1': "
+    )
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_abi3(project, make_venv, wheelhouse) -> None:
+    """Cython >= 3.1 reads Py_LIMITED_API: one wheel for CPython 3.9 and newer."""
+    path = project("cython")
+    wheel = (
+        path
+        / "dist"
+        / str(hook_value(run_hook(path, "build_wheel('dist', {'py-limited-api': 'cp39'})")))
+    )
+    assert wheel.name == "cypkg-1.0-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    assert {n for n in wheel_members(wheel) if n.endswith(".so")} == {
+        f"cypkg/{name}.abi3.so" for name in MODULES
+    }
+    abi3audit = Path(sys.executable).with_name("abi3audit")
+    result = check([abi3audit, "--strict", "--summary", wheel])
+    assert "4 extensions scanned; 0 ABI version mismatches and 0 ABI violations" in " ".join(
+        (result.stdout + result.stderr).split()
+    )
+    python = make_venv(pyenv_python("3.13"))
+    check([python, "-m", "pip", "install", "-q", wheel], env=offline_env(wheelhouse))
+    assert check([python, "-c", CALLS], cwd="/").stdout == OUTPUT
+
+
+def test_editable_rebuilds_after_a_pxd_edit(project, make_venv, wheelhouse) -> None:
+    """The loader translates again in a subprocess (Cython is never imported by
+    the importing process), then Zig rebuilds; a Cython error is an ImportError."""
+    path = project("cython")
+    python = make_venv()
+    env = offline_env(wheelhouse)
+    check([python, "-m", "pip", "install", "-q", "-e", path, "Cython>=3.1"], env=env)
+    code = "import sys\n" + CALLS + "print('Cython' in sys.modules)\n"
+    assert check([python, "-c", code], cwd="/").stdout == OUTPUT + "False\n"
+    shared = path / "src" / "cypkg" / "shared.pxd"
+    shared.write_text(shared.read_text().replace("2 * x", "3 * x"))
+    code = "from cypkg import first, second; print(first.double(3), second.quadruple(1))"
+    env = dict(os.environ, ZLIG_VERBOSE="1")
+    result = check([python, "-c", code], cwd="/", env=env)
+    assert result.stdout == "9 9\n"
+    assert translated(result.stderr) == ["cypkg.first", "cypkg.second"]
+    second = path / "src" / "cypkg" / "second.pyx"
+    second.write_text(second.read_text().replace("def quadruple(int x):", "def quadruple(int x:"))
+    result = run([python, "-c", "import cypkg.second"], cwd="/")
+    assert result.returncode == 1
+    assert (
+        "ImportError: zlig: rebuilding cypkg.second failed: "
+        "src/cypkg/second.pyx:6:4: Expected an identifier or literal"
+    ) in result.stderr
+
+
+def test_inplace_then_clean(project) -> None:
+    """python -m zlig build --inplace puts the modules beside the .pyx files,
+    and nothing else: the generated C stays in the build folder."""
+    path = project("cython")
+    before = tree_digest(path)
+    result = run([sys.executable, "-m", "zlig", "build", "--inplace"], cwd=path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (path / "src" / "cypkg").iterdir() if p.suffix == ".so") == [
+        f"{name}{SUFFIX}" for name in sorted(MODULES)
+    ]
+    assert check([sys.executable, "-c", CALLS], cwd=path / "src").stdout == OUTPUT
+    check([sys.executable, "-m", "zlig", "clean"], cwd=path)
+    assert tree_digest(path) == before
+    assert not (path / "build").exists()
