@@ -146,6 +146,18 @@ OPTIONS: dict[str, Option] = {
         "when installed).",
         _check_bool,
     ),
+    "cython-annotate": Option(
+        "false",
+        "Write Cython's HTML annotation of each .pyx (which lines call into Python) into the "
+        "build folder, and say where.",
+        _check_bool,
+    ),
+    "cython-linetrace": Option(
+        "false",
+        "Build .pyx modules for coverage and profilers: Cython's linetrace and profile "
+        "directives and CYTHON_TRACE_NOGIL=1 (slower code).",
+        _check_bool,
+    ),
     "verbose": Option(
         "false",
         "Show every command, the plan, Zig's own output and the time of each step (default: "
@@ -185,6 +197,8 @@ class Settings(NamedTuple):
     wheel_include: tuple[Path, ...] = ()
     #: What get_requires asks for to translate .pyx sources.
     cython_requires: str = "Cython>=3.1"
+    #: Write Cython's HTML annotation beside each generated file (-C cython-annotate=true).
+    cython_annotate: bool = False
 
     @property
     def root(self) -> Path:
@@ -224,6 +238,8 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
     )
     if options["manylinux"] != "off":
         _refuse_native(tool)
+    if options["cython-linetrace"] == "true":
+        extensions = tuple(map(_traced, extensions))
     return Settings(
         project=project,
         extensions=extensions,
@@ -239,6 +255,25 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         cython_requires=(
             _requirement(tool["cython-requires"]) if "cython-requires" in tool else "Cython>=3.1"
         ),
+        cython_annotate=options["cython-annotate"] == "true",
+    )
+
+
+def _traced(ext: Extension) -> Extension:
+    """A .pyx extension built for coverage (-C cython-linetrace=true): Cython
+    emits trace calls only with these directives, and the C code makes them
+    only with CYTHON_TRACE (CYTHON_TRACE_NOGIL also in nogil blocks)."""
+    if ext.pyx is None:
+        return ext
+    if ext.limited_api:
+        raise ConfigError(
+            f"cython-linetrace: {ext.key} is built for the stable ABI (py-limited-api), "
+            "where Cython cannot trace lines; build it without py-limited-api to measure "
+            "coverage"
+        )
+    return ext._replace(
+        cython_directives=(*ext.cython_directives, ("linetrace", "True"), ("profile", "True")),
+        define_macros=(*ext.define_macros, ("CYTHON_TRACE", "1"), ("CYTHON_TRACE_NOGIL", "1")),
     )
 
 

@@ -48,7 +48,9 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
         "stamps": {ext.name: watched([ext], settings.root) for ext in settings.extensions},
         # .pyx sources to translate again when they or what they use changed.
         "cython": [
-            cython.plan(ext, settings.project, folder).job for ext in settings.extensions if ext.pyx
+            cython.plan(ext, settings.project, folder, settings.cython_annotate).job
+            for ext in settings.extensions
+            if ext.pyx
         ],
         "cython_requires": settings.cython_requires,
         "pyproject": pyproject,
