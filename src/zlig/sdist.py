@@ -17,7 +17,7 @@ from flit_core import sdist as flit_sdist
 
 from .config import Settings
 from .errors import writing
-from .files import is_binary, sdist_inputs
+from .files import is_binary, sdist_inputs, stale_cython_outputs
 from .project import flit_errors, flit_module, is_inside
 
 
@@ -29,9 +29,10 @@ class _SdistBuilder(flit_sdist.SdistBuilder):  # type: ignore[misc]
         build_dir = self.settings.build_dir
         files = {Path(f) for f in super().select_files()}
         files.update(p.relative_to(root) for p in sdist_inputs(self.settings.extensions, root))
+        stale = {p.relative_to(root) for p in stale_cython_outputs(self.settings.extensions)}
         return sorted(
             str(f)
-            for f in files
+            for f in files - stale
             if not is_binary(f) and not is_inside((root / f).resolve(), build_dir)
         )
 
