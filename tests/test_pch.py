@@ -412,12 +412,39 @@ def test_many_sources_in_groups(tmp_path: Path) -> None:
     assert check([sys.executable, "-c", code], cwd=target).stdout == f"{sum(range(2, 20, 2))}\n"
 
 
-def test_editable_installs_do_not_precompile(tmp_path: Path, make_venv, wheelhouse) -> None:
+def test_editable_installs_share_the_wheel_builds_objects(
+    tmp_path: Path, make_venv, wheelhouse
+) -> None:
+    """An editable install after a wheel build compiles nothing (same plan,
+    precompiled Python.h included); a rebuild on import after an edit that
+    makes a source unfit for its PCH leaves the PCHs out, and is right."""
+    from .test_incremental import cache_files
+
     path = make_project(tmp_path / "pchdemo")
+    for source in path.rglob("*.c"):  # objects no other build made
+        source.write_text(source.read_text() + f"/* {tmp_path} */\n")
+    stems = {"module", "h1", "h2", "h3"}
+    before = cache_files(".o")
+    build_wheel(path, "dist")
+    assert {p.stem for p in cache_files(".o") - before} >= stems
+    objects = cache_files(".o")
     python = make_venv()
     check([python, "-m", "pip", "install", "-q", "-e", path], env=offline_env(wheelhouse))
-    (folder,) = path.glob("build/zlig/*/")
-    assert not (folder / "pch").exists()
-    assert plan_of(path)["precompiled"] == []
+    assert {p.stem for p in cache_files(".o") - objects} & stems == set()
+    assert len(plan_of(path)["precompiled"]) == 3
     code = "from pchdemo import _clean; print(_clean.call('abcd'))"
+    assert check([python, "-c", code], cwd="/").stdout == "10\n"
+    # _plain's module now defines PY_SSIZE_T_CLEAN before Python.h, which its
+    # PCH (made without it) would hide: on 3.8-3.12 "s#" then raises SystemError.
+    body = (
+        'const char *s; Py_ssize_t n; if (!PyArg_ParseTuple(args, "s#", &s, &n)) '
+        "return NULL; return PyLong_FromSsize_t(n + h1(0) + h2(0) + h3(0));"
+    )
+    decls = "".join(f"long h{i}(long x);\n" for i in (1, 2, 3))
+    (path / "src" / "plain" / "module.c").write_text(
+        "#define PY_SSIZE_T_CLEAN\n#include <Python.h>\n"
+        + decls
+        + MODULE.format(name="_plain", body=body)
+    )
+    code = "from pchdemo import _plain; print(_plain.call('abcd'))"
     assert check([python, "-c", code], cwd="/").stdout == "10\n"

@@ -85,9 +85,8 @@ pub fn build(b: *std.Build) !void {
 
     const target = try resolveTarget(b, plan.target, plan.cpu);
 
-    // Editable installs build without them (-Dpch=false): their loader
-    // rebuilds with this plan after edits that may change which sources
-    // can use one.
+    // -Dpch=false: an editable install's loader rebuilds with this plan
+    // after an edit that made a source unfit for its precompiled header.
     const use_pch = b.option(bool, "pch", "use precompiled Python.h headers") orelse true;
     const pch_steps = try b.allocator.alloc(*std.Build.Step, if (use_pch) plan.precompiled.len else 0);
     for (pch_steps, 0..) |*step, i| step.* = precompile(b, plan.precompiled[i]);

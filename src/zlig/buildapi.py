@@ -28,12 +28,6 @@ def _settings(config_settings: ConfigSettings | None) -> config.Settings:
     return config.load(Path.cwd(), config_settings)
 
 
-def _editable_settings(config_settings: ConfigSettings | None) -> config.Settings:
-    # The loader rebuilds with the same plan after an edit, which may change
-    # the sources that can use a precompiled Python.h (zlig/pch.py).
-    return _settings(config_settings)._replace(precompiled_header=False)
-
-
 @_hook
 def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) -> list[str]:
     settings = _settings(config_settings)
@@ -99,7 +93,7 @@ def prepare_metadata_for_build_wheel(
 def prepare_metadata_for_build_editable(
     metadata_directory: str, config_settings: ConfigSettings | None = None
 ) -> str:
-    return _prepare_metadata(Path(metadata_directory), _editable_settings(config_settings))
+    return _prepare_metadata(Path(metadata_directory), _settings(config_settings))
 
 
 def _prepare_metadata(metadata_directory: Path, settings: config.Settings) -> str:
@@ -138,7 +132,7 @@ def build_editable(
     from .files import fingerprint
     from .wheel import make_wheel
 
-    settings = _editable_settings(config_settings)
+    settings = _settings(config_settings)
     # Taken before compiling: an edit made while Zig runs triggers the next rebuild.
     before = fingerprint(settings.extensions, settings.root)
     with build_extensions(settings) as (tag, built):

@@ -137,7 +137,7 @@ OPTIONS: dict[str, Option] = {
     "precompiled-header": Option(
         "true",
         "Parse Python.h once per build for the sources that include it first, not once per "
-        "file (false: in every file; editable installs never precompile).",
+        "file (false: in every file).",
         _check_bool,
     ),
     "editable-rebuild": Option(

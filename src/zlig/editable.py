@@ -9,10 +9,12 @@ never in the source tree; the loader serves them from there.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from . import cython, cython_runner, diagnostics, editable_loader, zig
+from . import cython, cython_runner, diagnostics, editable_loader, pchscan, zig
 from .compile import Built, build_folder
 from .config import Settings
 from .files import watched
@@ -21,6 +23,7 @@ from .target import resolve
 _LOADER_SOURCE = Path(editable_loader.__file__)
 _DIAGNOSTICS_SOURCE = Path(diagnostics.__file__)
 _CYTHON_RUNNER_SOURCE = Path(cython_runner.__file__)
+_PCHSCAN_SOURCE = Path(pchscan.__file__)
 
 
 def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dict[str, str]:
@@ -53,6 +56,8 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
             if ext.pyx
         ],
         "cython_requires": settings.cython_requires,
+        # The sources built with a precompiled Python.h, to check before a rebuild.
+        "pch": pch_checks(folder),
         "pyproject": pyproject,
         "pyproject_stat": editable_loader.stat_line(pyproject),
     }
@@ -67,4 +72,30 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     }
     if config["cython"]:  # imported by the loader when a rebuild translates
         wheel_files[f"{module}_cython.py"] = _CYTHON_RUNNER_SOURCE.read_text(encoding="utf-8")
+    if config["pch"]:  # imported by the loader before a rebuild
+        wheel_files[f"{module}_pchscan.py"] = _PCHSCAN_SOURCE.read_text(encoding="utf-8")
     return wheel_files
+
+
+def pch_checks(folder: Path) -> list[list[Any]]:
+    """Each source of the build's plan that uses a precompiled Python.h, with
+    what pchscan.python_prefix was given and found for it (as pch.spec did):
+    ``[path, include folders, command-line macro names, the #defines]``.
+
+    The editable build uses the wheel build's PCHs, so that both make the
+    same objects (and Zig's cache serves one to the other); before a rebuild
+    the loader scans these sources again and rebuilds without PCHs if an
+    edit changed what leads to their ``#include <Python.h>``.
+    """
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    checks = []
+    for ext in plan["extensions"]:
+        macros = [name for name, _ in ext["macros"]]
+        for source in [*ext["c_sources"], *(s for part in ext["parts"] for s in part)]:
+            if source.get("pch") is None:
+                continue
+            names = macros + [f[2:].split("=")[0] for f in source["flags"] if f[:2] in ("-D", "-U")]
+            dirs = ext["include_dirs"]
+            prefix = pchscan.python_prefix(Path(source["path"]), [Path(d) for d in dirs], names)
+            checks.append([source["path"], dirs, names, list(prefix or ())])
+    return checks

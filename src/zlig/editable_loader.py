@@ -47,9 +47,10 @@ def zig_build_command(
     zig: Path | str, out: Path | str, *, pch: bool, verbose: bool = False
 ) -> list[str]:
     """``zig build`` of the build folder's plan, installing into ``out``;
-    ``pch``: with the plan's precompiled headers (see zlig/pch.py; never in
-    an editable install, whose plan is not remade after an edit); ``verbose``:
-    with Zig's tree of steps and the time each took.
+    ``pch``: with the plan's precompiled headers (see zlig/pch.py; an
+    editable rebuild leaves them out when an edit made one inapplicable, see
+    pch_still_usable); ``verbose``: with Zig's tree of steps and the time
+    each took.
 
     ``--verbose-cc`` makes Zig name each C file it compiles rather than takes
     from its cache (zlig counts them; it does not change what is cached).
@@ -58,8 +59,9 @@ def zig_build_command(
     compiled build runner in the local cache: with a local cache in the build
     folder, every build after ``rm -rf build`` (or of a fresh sdist, which pip
     unpacks in a new folder) spent ~4 s compiling it again. Compiled objects
-    are keyed by content and flags, so a copy of the project in another folder
-    finds them too.
+    are keyed by content and flags; the flags hold the project's path (its
+    -ffile-prefix-map, its include folders), so a copy of the project in
+    another folder does not find them yet (issue 14).
     """
     args = [str(zig), "build", "-Dplan=plan.json", f"-Dpch={str(pch).lower()}"]
     args += ["--prefix", str(out), f"-j{jobs()}", "--verbose-cc"]
@@ -101,6 +103,32 @@ def cython_runner() -> Any:
     import importlib
 
     return importlib.import_module(__name__ + "_cython")
+
+
+def pchscan() -> Any:
+    """zlig's pchscan module; in an editable wheel, its copy beside this one."""
+    if __package__:
+        from . import pchscan
+
+        return pchscan
+    import importlib
+
+    return importlib.import_module(__name__ + "_pchscan")
+
+
+def pch_still_usable(checks: Sequence[Sequence[Any]]) -> bool:
+    """Whether every source planned with a precompiled Python.h still leads
+    straight to its ``#include <Python.h>`` through the same ``#define``s
+    (see editable.pch_checks)."""
+    if not checks:
+        return True
+    from pathlib import Path
+
+    scan = pchscan()
+    return all(
+        scan.python_prefix(Path(path), [Path(d) for d in dirs], names) == tuple(prefix)
+        for path, dirs, names, prefix in checks
+    )
 
 
 def diagnostics() -> Any:
@@ -255,7 +283,8 @@ class EditableFinder:
 
         zig = self.find_zig(fullname)
         try:
-            args = zig_build_command(zig, config["out"], pch=False, verbose=verbose)
+            pch = pch_still_usable(config.get("pch", ()))
+            args = zig_build_command(zig, config["out"], pch=pch, verbose=verbose)
         except ValueError as e:
             raise ImportError(f"zlig: {e}") from None
         if verbose:
