@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cython, cython_runner, diagnostics, editable_loader, zig
-from .compile import Built, build_folder
+from . import cython, cython_runner, diagnostics, editable_loader, hook_context, zig
+from .compile import Built, build_folder, has_build_hooks
 from .config import Settings
 from .files import watched
 from .target import resolve
@@ -21,6 +21,7 @@ from .target import resolve
 _LOADER_SOURCE = Path(editable_loader.__file__)
 _DIAGNOSTICS_SOURCE = Path(diagnostics.__file__)
 _CYTHON_RUNNER_SOURCE = Path(cython_runner.__file__)
+_HOOK_CONTEXT_SOURCE = Path(hook_context.__file__)
 
 
 def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dict[str, str]:
@@ -30,8 +31,37 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     Also writes the stamp, so the first import after installing does not
     run Zig again.
     """
-    folder = build_folder(settings, resolve(settings))
+    target = resolve(settings)
+    folder = build_folder(settings, target)
     folders, files = watched(settings.extensions, settings.root)
+    # A changed hook file is a reason to rebuild; the generated folder is not
+    # watched (the hooks rewrite it on every rebuild), but it is part of each
+    # extension's stamp, so that Zig sees a generated header change.
+    files += [str(h.path) for h in settings.hooks if h.stage != "before-sdist"]
+    stamps = {ext.name: watched([ext], settings.root) for ext in settings.extensions}
+    hooks = None
+    if has_build_hooks(settings):
+        from .compile import make_hook_context
+        from .hooks import generated_folder
+
+        generated = str(generated_folder(folder))
+        for ext_folders, _ in stamps.values():
+            ext_folders.append(generated)
+        context = make_hook_context(settings, target, folder, editable=True)
+        hooks = {
+            "hooks": [h.spec for h in settings.hooks if h.stage == "before-build"],
+            "context": {
+                "root": str(context.root),
+                "build_dir": str(context.build_dir),
+                "name": context.name,
+                "version": context.version,
+                "target": context.target,
+                "tag": context.tag,
+                "config_settings": context.config_settings,
+                "extensions": context.extensions,
+                "editable": True,
+            },
+        }
     pyproject = str(settings.root / "pyproject.toml")
     config = {
         "name": settings.project.module,
@@ -45,7 +75,9 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
         "folders": folders,
         "files": files,
         # Each extension's inputs, for its stamp (editable_loader.write_stamp_sources).
-        "stamps": {ext.name: watched([ext], settings.root) for ext in settings.extensions},
+        "stamps": stamps,
+        # The before-build hooks, run in a subprocess before each rebuild.
+        "hooks": hooks,
         # .pyx sources to translate again when they or what they use changed.
         "cython": [
             cython.plan(ext, settings.project, folder).job for ext in settings.extensions if ext.pyx
@@ -65,4 +97,6 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     }
     if config["cython"]:  # imported by the loader when a rebuild translates
         wheel_files[f"{module}_cython.py"] = _CYTHON_RUNNER_SOURCE.read_text(encoding="utf-8")
+    if hooks:  # run as a script by the loader when a rebuild runs the hooks
+        wheel_files[f"{module}_hooks.py"] = _HOOK_CONTEXT_SOURCE.read_text(encoding="utf-8")
     return wheel_files

@@ -98,6 +98,15 @@ def cython_runner() -> Any:
     return importlib.import_module(__name__ + "_cython")
 
 
+def hook_runner() -> str:
+    """The file that runs the before-build hooks as a script: zlig's
+    hook_context.py, or in an editable wheel its copy beside this one."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    if __package__:
+        return os.path.join(folder, "hook_context.py")
+    return os.path.join(folder, __name__ + "_hooks.py")
+
+
 def diagnostics() -> Any:
     """zlig's diagnostics module; in an editable wheel, its copy beside this one."""
     if __package__:
@@ -248,6 +257,8 @@ class EditableFinder:
         if verbose:
             print("+ " + " ".join(args), file=sys.stderr, flush=True)
         with locked(folder):
+            if config.get("hooks"):
+                self.run_hooks(fullname, verbose)
             if config.get("cython"):
                 self.translate(fullname, verbose)
             stamps = {name: fingerprint(*inputs) for name, inputs in config["stamps"].items()}
@@ -282,6 +293,36 @@ class EditableFinder:
                 "if you changed [tool.zlig], install it again (pip install -e .)",
                 file=sys.stderr,
             )
+
+    def run_hooks(self, fullname: str, verbose: bool) -> None:
+        """Run the before-build hooks in a subprocess of this Python: never
+        in the importing process, which has its own modules and state."""
+        import json
+        import subprocess
+
+        args = [sys.executable, hook_runner(), json.dumps(self.config["hooks"])]
+        if verbose:
+            print(f"+ {args[0]} {args[1]} (before-build hooks)", file=sys.stderr, flush=True)
+        result = subprocess.run(
+            args,
+            cwd=self.config["root"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+        )
+        output = result.stdout.rstrip()
+        if result.returncode != 0:
+            lines = output.splitlines()
+            line = lines[-1] if lines else f"exit status {result.returncode}"
+            raise ImportError(
+                f"zlig: rebuilding {fullname} failed: {line.removeprefix('zlig: error: ')}"
+                + (f"\n{output}" if output else ""),
+                name=fullname,
+            )
+        if output:
+            print(output, file=sys.stderr)
 
     def translate(self, fullname: str, verbose: bool) -> None:
         """Run Cython (in subprocesses of this Python) on the .pyx files whose

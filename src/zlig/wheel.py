@@ -25,7 +25,7 @@ from flit_core import wheel as flit_wheel
 from . import __version__
 from .compile import PURE_TAG, Built
 from .config import Settings
-from .errors import writing
+from .errors import BuildError, writing
 from .files import wheel_skips
 from .project import Project, flit_errors, flit_module
 
@@ -52,6 +52,8 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
     skips: set[Path] = set()
     #: Files added to an editable wheel beside flit's .pth: archive name -> text.
     editable_files: Mapping[str, str] = {}
+    #: Files the build hooks added: archive name -> file.
+    added: Mapping[str, Path] = {}
 
     @property
     def wheel_filename(self) -> str:
@@ -67,6 +69,14 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
             self._add_file(full_path, path.relative_to(source_dir).as_posix())
         for item in self.built:
             self._add_built(item.path, item.wheel_path)
+        names = {name for name, _, _ in self.records}
+        for name, file in sorted(self.added.items()):
+            if name in names:
+                raise BuildError(
+                    f"wheel path {name!r} is added by a build hook but is already a file "
+                    "of the wheel"
+                )
+            self._add_built(file, name)
 
     def _add_built(self, path: Path, archive_name: str) -> None:
         """Add a built extension. flit's _add_file refuses files from outside
@@ -104,16 +114,19 @@ def make_wheel(
     wheel_directory: Path,
     tag: str,
     built: Sequence[Built] = (),
+    added: Mapping[str, Path] | None = None,
     editable_files: Mapping[str, str] | None = None,
 ) -> str:
     """Pack the wheel into ``wheel_directory`` and return its file name.
+
+    ``added``: files the build hooks put into the wheel, by archive name.
 
     With ``editable_files`` it is an editable wheel: flit-core's .pth plus
     those files. It is written under a temporary name and renamed when
     complete, so the output folder never holds a partial wheel.
     """
     with writing(wheel_directory):
-        return _write_wheel(settings, wheel_directory, tag, built, editable_files)
+        return _write_wheel(settings, wheel_directory, tag, built, added or {}, editable_files)
 
 
 def _write_wheel(
@@ -121,6 +134,7 @@ def _write_wheel(
     wheel_directory: Path,
     tag: str,
     built: Sequence[Built],
+    added: Mapping[str, Path],
     editable_files: Mapping[str, str] | None,
 ) -> str:
     wheel_directory.mkdir(parents=True, exist_ok=True)
@@ -132,6 +146,7 @@ def _write_wheel(
                 settings.extensions, settings.root, builder.module.source_dir
             ) - set(settings.wheel_include)
             builder.editable_files = editable_files or {}
+            builder.added = added
             builder.build(editable_files is not None)
         os.chmod(temp, 0o644)
         final = wheel_directory / builder.wheel_filename

@@ -1,0 +1,33 @@
+"""The build hooks of hooked (see [tool.zlig.hooks] in pyproject.toml)."""
+
+SIZE = 16
+
+
+def tables_source():
+    values = ", ".join(str(i * i) for i in range(SIZE))
+    return (
+        '#include "hooked_version.h"\n\n'
+        f"const long hooked_squares[HOOKED_TABLE_SIZE] = {{{values}}};\n"
+    )
+
+
+def generate(context):
+    """before-build: the version header, and the table (from the sdist's copy if there is one)."""
+    context.write(
+        "hooked_version.h",
+        f'#define HOOKED_VERSION "{context.version}"\n#define HOOKED_TABLE_SIZE {SIZE}\n',
+    )
+    shipped = context.root / "generated" / "tables.c"
+    context.write("tables.c", shipped.read_text() if shipped.is_file() else tables_source())
+
+
+def add_build_info(context):
+    """after-build: a data file in the wheel naming what was built."""
+    built = ", ".join(f"{name} ({path.stat().st_size > 0})" for name, path in sorted(context.built.items()))
+    text = f"{context.name} {context.version} {context.stage} {context.tag}: {built}\n"
+    context.add_to_wheel(context.write("build-info.txt", text), "hooked/build-info.txt")
+
+
+def ship_tables(context):
+    """before-sdist: the generated table goes into the sdist, so building from it needs no generator."""
+    context.add_to_sdist(context.write("tables.c", tables_source()), "generated/tables.c")
