@@ -23,7 +23,7 @@ from flit_core import sdist as flit_sdist
 from . import sdist_files
 from .config import Settings
 from .errors import BuildError, ConfigError, writing
-from .files import is_binary, sdist_inputs
+from .files import CYTHON_SUFFIXES, is_binary, sdist_inputs
 from .project import flit_errors, flit_module, is_inside
 
 
@@ -92,7 +92,9 @@ class _SdistBuilder(flit_sdist.SdistBuilder):  # type: ignore[misc]
         for path in flit_common.walk_data_dir(self.data_directory):
             reasons[os.path.relpath(path, root)] = "tool.flit.external-data"
         for name in self.extra_files:
-            reasons[name] = "pyproject.toml" if name == "pyproject.toml" else "[project] file"
+            reasons[name] = (
+                "pyproject.toml" if name == "pyproject.toml" else "[project] readme or licence"
+            )
         return reasons
 
 
@@ -112,7 +114,13 @@ def build_inputs(settings: Settings) -> dict[str, str]:
         sources = {*ext.sources, *ext.other_sources}
         for path in sorted(sdist_inputs([ext], root)):
             name = path.resolve().relative_to(root).as_posix()
-            what = "a source" if path in sources else "a header or Cython file"
+            what = (
+                "a source"
+                if path in sources
+                else "a Cython file"
+                if path.suffix in CYTHON_SUFFIXES
+                else "a header"
+            )
             found.setdefault(name, f"{what} of {ext.key}")
     for hook in settings.hooks:
         found.setdefault(hook.path.relative_to(root).as_posix(), f"tool.zlig.hooks.{hook.stage}")

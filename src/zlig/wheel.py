@@ -141,10 +141,7 @@ def _write_wheel(
     fd, temp = tempfile.mkstemp(prefix=".zlig-", suffix=".whl.part", dir=wheel_directory)
     try:
         with flit_errors(), open(fd, "w+b") as fp:
-            builder = _make_builder(settings.project, fp, tag, built)
-            builder.skips = wheel_skips(
-                settings.extensions, settings.root, builder.module.source_dir
-            ) - set(settings.wheel_include)
+            builder = _make_builder(settings, fp, tag, built)
             builder.editable_files = editable_files or {}
             builder.added = added
             builder.build(editable_files is not None)
@@ -181,13 +178,31 @@ def write_metadata_dir(project: Project, metadata_directory: Path, tag: str) -> 
 
 
 def _make_builder(
-    project: Project, fp: IO[bytes], tag: str, built: Sequence[Built]
+    settings: Settings, fp: IO[bytes], tag: str, built: Sequence[Built]
 ) -> _WheelBuilder:
     # flit-core's WheelBuilder.from_ini_path, with zlig's module lookup.
+    project = settings.project
     info, module, metadata = _flit_project(project)
     builder = _WheelBuilder(
         project.root, module, metadata, info.entrypoints, fp, info.data_directory
     )
     builder.tag = tag
     builder.built = built
+    builder.skips = wheel_skips(settings.extensions, settings.root, module.source_dir) - set(
+        settings.wheel_include
+    )
     return builder
+
+
+def dry_run(settings: Settings, tag: str, built: Sequence[Built]) -> tuple[str, list[str], Any]:
+    """Pack the wheel in memory, as make_wheel would (``built``: stand-ins
+    for the extensions): its file name, its members in order, and flit-core's
+    module (inspect.py)."""
+    import io
+
+    fp = io.BytesIO()
+    with flit_errors():
+        builder = _make_builder(settings, fp, tag, built)
+        builder.build(False)
+    with zipfile.ZipFile(fp) as zf:
+        return builder.wheel_filename, zf.namelist(), builder
