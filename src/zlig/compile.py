@@ -111,7 +111,7 @@ def build_extensions(settings: Settings, editable: bool = False) -> Iterator[Bui
             hooks.run("before-build", settings.hooks, context)
             generated = hooks.generated_folder(folder)
             settings = settings._replace(
-                extensions=hooks.with_generated(settings.extensions, generated)
+                extensions=hooks.with_generated(settings.extensions, generated, settings.root)
             )
         built: list[Built] = []
         compiled: list[str] = []

@@ -128,14 +128,23 @@ class Context:
         if not full.is_file():
             raise Refused(f"{os.fspath(path)!r} is not a file")
         if name in files and files[name] != full:
-            raise Refused(f"{archive} path {name!r} is already added from {files[name]}")
+            raise Refused(
+                f"{archive} path {name!r} is already added from {self._show(files[name])}"
+            )
         files[name] = full
 
     def _inside(self, base: Path, name: str, what: str) -> Path:
         path = (base / name).resolve()
         if not name or not _is_inside(path, base.resolve()) or path == base.resolve():
-            raise Refused(f"{what} {name!r} must be a path inside {base}")
+            raise Refused(f"{what} {name!r} must be a path inside {self._show(base)}")
         return path
+
+    def _show(self, path: Path) -> str:
+        """A path for messages: relative to the project root if inside it."""
+        try:
+            return path.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
 
 
 def _archive_path(value: str, archive: str) -> str:
@@ -188,7 +197,15 @@ def call(spec: str, stage: str, context: Context) -> None:
             return
         raise HookFailed(f"{spec} failed: it exited with status {e.code}") from None
     except BaseException as e:
-        details = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+        # The hook's own frames: zlig's and importlib's say nothing to its author.
+        frames = [
+            frame
+            for frame in traceback.extract_tb(e.__traceback__)
+            if frame.filename != __file__ and not frame.filename.startswith("<frozen ")
+        ]
+        details = "Traceback (most recent call last):\n" + "".join(
+            [*traceback.format_list(frames), *traceback.format_exception_only(type(e), e)]
+        )
         raise HookFailed(f"{spec} failed: {type(e).__name__}: {e}", details.rstrip()) from None
 
 

@@ -114,7 +114,9 @@ def run(stage: str, hooks: Sequence[Hook], context: Context) -> None:
             raise BuildError(e.message, e.details) from None
 
 
-def with_generated(extensions: Sequence[Extension], generated: Path) -> tuple[Extension, ...]:
+def with_generated(
+    extensions: Sequence[Extension], generated: Path, root: Path
+) -> tuple[Extension, ...]:
     """The extensions after the before-build hooks ran: ``$generated/...``
     sources found in the generated folder, which is on every include path."""
     resolved = []
@@ -124,9 +126,10 @@ def with_generated(extensions: Sequence[Extension], generated: Path) -> tuple[Ex
         for pattern, args in ext.generated_sources:
             matches = sorted(p for p in generated.glob(pattern) if p.is_file())
             if not matches:
+                shutil.rmtree(generated, ignore_errors=True)
                 raise BuildError(
                     f"{ext.key}.sources: {GENERATED + pattern!r} matches no file that the "
-                    f"before-build hooks wrote into {generated}"
+                    f"before-build hooks wrote into {validate.relative(generated, root)}"
                 )
             sources += matches
             source_args += [(p, args) for p in matches if args]
