@@ -23,11 +23,13 @@ def generate(context):
 
 def add_build_info(context):
     """after-build: a data file in the wheel naming what was built."""
-    built = ", ".join(f"{name} ({path.stat().st_size > 0})" for name, path in sorted(context.built.items()))
+    built = ", ".join(
+        f"{name} ({path.stat().st_size > 0})" for name, path in sorted(context.built.items())
+    )
     text = f"{context.name} {context.version} {context.stage} {context.tag}: {built}\n"
     context.add_to_wheel(context.write("build-info.txt", text), "hooked/build-info.txt")
 
 
 def ship_tables(context):
-    """before-sdist: the generated table goes into the sdist, so building from it needs no generator."""
+    """before-sdist: the generated table goes into the sdist (builds from it need no generator)."""
     context.add_to_sdist(context.write("tables.c", tables_source()), "generated/tables.c")
