@@ -368,3 +368,28 @@ def test_editable_rebuild_runs_the_hooks_in_a_subprocess(
         "ImportError: zlig: rebuilding hooked._core failed: tools/gen.py:generate failed: "
         "ZeroDivisionError: division by zero\n"
     ) in result.stderr
+
+
+def test_pure_project_hooks(project) -> None:
+    """A project without extensions runs its build hooks too (no Zig): a file
+    written from the version, added to its py3-none-any wheel."""
+    path = project("pure")
+    (path / "tools").mkdir()
+    (path / "tools" / "version.py").write_text(
+        "def main(context):\n"
+        "    assert (context.target, context.tag) == ('', 'py3-none-any'), context.tag\n"
+        "    path = context.write('VERSION', context.version + '\\n')\n"
+        "    context.add_to_wheel(path, 'purepkg/VERSION')\n"
+    )
+    with (path / "pyproject.toml").open("a") as f:
+        f.write('\n[tool.zlig.hooks]\nbefore-build = "tools/version.py:main"\n')
+    wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
+    assert wheel.name == "purepkg-0.3-py3-none-any.whl"
+    assert contents(wheel)["purepkg/VERSION"] == b"0.3\n"
+    assert wheel_members(wheel) == {
+        "purepkg/__init__.py",
+        "purepkg/VERSION",
+        "purepkg-0.3.dist-info/WHEEL",
+        "purepkg-0.3.dist-info/METADATA",
+        "purepkg-0.3.dist-info/RECORD",
+    }

@@ -9,15 +9,18 @@ is given and may do is in hook_context.py.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import validate
 from .errors import BuildError, ConfigError
 from .extension import GENERATED, Extension
-from .hook_context import Context, HookFailed, call
+
+# config.py reads [tool.zlig.hooks] in every hook process: what runs hooks
+# is imported only when they run.
+if TYPE_CHECKING:
+    from .hook_context import Context
 
 STAGES = ("before-build", "after-build", "before-sdist")
 
@@ -73,6 +76,7 @@ def make_context(
     outputs: Mapping[str, str],
 ) -> Context:
     """The context every hook of one build shares (``settings``: config.Settings)."""
+    from .hook_context import Context
     from .project import flit_version
 
     name, version = flit_version(settings.project)
@@ -104,6 +108,10 @@ def run(stage: str, hooks: Sequence[Hook], context: Context) -> None:
     """Run the hooks of one stage, in order; a failure is a BuildError with
     the hook's traceback, and the generated folder is removed (nothing
     half-made is compiled by the next build)."""
+    import shutil
+
+    from .hook_context import HookFailed, call
+
     for hook in hooks:
         if hook.stage != stage:
             continue
@@ -126,6 +134,8 @@ def with_generated(
         for pattern, args in ext.generated_sources:
             matches = sorted(p for p in generated.glob(pattern) if p.is_file())
             if not matches:
+                import shutil
+
                 shutil.rmtree(generated, ignore_errors=True)
                 raise BuildError(
                     f"{ext.key}.sources: {GENERATED + pattern!r} matches no file that the "
