@@ -144,7 +144,7 @@ def build_editable(
 
     settings = _editable_settings(config_settings)
     # Taken before compiling: an edit made while Zig runs triggers the next rebuild.
-    before = fingerprint(settings.extensions, settings.root)
+    before = fingerprint(settings.extensions, settings.root, editable.rebuild_hook_files(settings))
     # Files the hooks add to the wheel are not installed: the package is
     # imported from the tree (hook_context.Context.editable says so).
     with build_extensions(settings, editable=True) as build:

@@ -24,6 +24,11 @@ _CYTHON_RUNNER_SOURCE = Path(cython_runner.__file__)
 _HOOK_CONTEXT_SOURCE = Path(hook_context.__file__)
 
 
+def rebuild_hook_files(settings: Settings) -> list[Path]:
+    """The files of the hooks a rebuild on import runs (before-build)."""
+    return [h.path for h in settings.hooks if h.stage == "before-build"]
+
+
 def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dict[str, str]:
     """The editable wheel's loader module, its .pth and its copy of the
     diagnostics module (for a failed rebuild's message), by archive name.
@@ -33,11 +38,10 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     """
     target = resolve(settings)
     folder = build_folder(settings, target)
-    folders, files = watched(settings.extensions, settings.root)
     # A changed hook file is a reason to rebuild; the generated folder is not
     # watched (the hooks rewrite it on every rebuild), but it is part of each
     # extension's stamp, so that Zig sees a generated header change.
-    files += [str(h.path) for h in settings.hooks if h.stage != "before-sdist"]
+    folders, files = watched(settings.extensions, settings.root, rebuild_hook_files(settings))
     stamps = {ext.name: watched([ext], settings.root) for ext in settings.extensions}
     hooks = None
     if has_build_hooks(settings):

@@ -145,12 +145,15 @@ def cython_inputs(pyx: Path, include_dirs: list[Path], root: Path) -> set[Path]:
     return found
 
 
-def watched(extensions: Sequence[Extension], root: Path) -> tuple[list[str], list[str]]:
+def watched(
+    extensions: Sequence[Extension], root: Path, extra_files: Sequence[Path] = ()
+) -> tuple[list[str], list[str]]:
     """The folders whose sources and headers make a build's inputs, and single files.
 
     Every folder holding a source or an included header, and the project's
     include folders with their subfolders; a new file in any of them counts
-    as a change. pyproject.toml too (an editable install says to reinstall).
+    as a change. pyproject.toml too (an editable install says to reinstall),
+    and ``extra_files`` (the before-build hooks' files).
     """
     folders = {p.resolve().parent for p in sdist_inputs(extensions, root)}
     for ext in extensions:
@@ -158,11 +161,13 @@ def watched(extensions: Sequence[Extension], root: Path) -> tuple[list[str], lis
             if is_inside(folder, root) and folder.is_dir():
                 folders.add(folder.resolve())
                 folders.update(p.resolve() for p in folder.rglob("*") if p.is_dir())
-    return sorted(map(str, folders)), [str(root / "pyproject.toml")]
+    return sorted(map(str, folders)), [str(root / "pyproject.toml"), *map(str, extra_files)]
 
 
-def fingerprint(extensions: Sequence[Extension], root: Path) -> str:
+def fingerprint(
+    extensions: Sequence[Extension], root: Path, extra_files: Sequence[Path] = ()
+) -> str:
     """A digest of the watched files' names, sizes and modification times."""
     from . import editable_loader
 
-    return editable_loader.fingerprint(*watched(extensions, root))
+    return editable_loader.fingerprint(*watched(extensions, root, extra_files))
