@@ -165,6 +165,11 @@ def test_flit_sdist_table_keeps_working(project) -> None:
             "tool.zlig.sdist.include must be a list of non-empty strings",
         ),
         (
+            'exclude = ["*.tmp", "!"]',
+            "",
+            "tool.zlig.sdist.exclude: '!' is not a pattern with .gitignore rules",
+        ),
+        (
             'respect-gitignore = "yes"',
             "",
             "tool.zlig.sdist.respect-gitignore must be true or false, not a string",

@@ -53,10 +53,14 @@ def matcher(patterns: Sequence[str], key: str) -> Callable[[str], str | None]:
         return lambda path: None
     from pathspec import GitIgnoreSpec
 
-    try:
-        spec = GitIgnoreSpec.from_lines(patterns)
-    except (ValueError, TypeError) as e:
-        raise ConfigError(f"{key}: {e}") from None
+    for pattern in patterns:
+        try:
+            GitIgnoreSpec.from_lines([pattern])
+        except ValueError:
+            raise ConfigError(
+                f"{key}: {pattern!r} is not a pattern with .gitignore rules"
+            ) from None
+    spec = GitIgnoreSpec.from_lines(patterns)
 
     def match(path: str) -> str | None:
         result = spec.check_file(path)
