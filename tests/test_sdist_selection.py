@@ -69,9 +69,10 @@ def sdist_names(path: Path) -> set[str]:
     name = str(hook_value(run_hook(path, "build_sdist('dist')")))
     sdist = path / "dist" / name
     with tarfile.open(sdist) as tf:
-        names = {n.removeprefix("picked-0.3/") for n in tf.getnames()}
+        names = [n.removeprefix("picked-0.3/") for n in tf.getnames()]
     sdist.unlink()
-    return names
+    assert len(names) == len(set(names)), names
+    return set(names)
 
 
 def set_table(path: Path, table: str) -> None:
@@ -102,6 +103,10 @@ def test_gitignore_is_off_in_an_unpacked_sdist(project) -> None:
     path = project("selection")
     add_untracked(path)
     (path / "PKG-INFO").write_text("Metadata-Version: 2.4\nName: picked\nVersion: 0.3\n")
+    assert sdist_names(path) == SELECTED | GIT_IGNORED
+    # Included by a pattern, the old PKG-INFO does not go in beside the new one.
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"CHANGES.md"', '"CHANGES.md", "PKG-*"'))
     assert sdist_names(path) == SELECTED | GIT_IGNORED
 
 

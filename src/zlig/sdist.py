@@ -59,6 +59,8 @@ class _SdistBuilder(flit_sdist.SdistBuilder):  # type: ignore[misc]
                 if pattern is not None and name not in selected:
                     selected[name] = f"tool.zlig.sdist.include {pattern!r}"
         selected.update(required)
+        # An unpacked sdist's PKG-INFO: flit-core writes the sdist's own.
+        selected.pop("PKG-INFO", None)
         exclude = sdist_files.matcher(options.exclude, "tool.zlig.sdist.exclude")
         ignored = (
             sdist_files.gitignore(root, settings.build_dir)
