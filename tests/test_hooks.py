@@ -314,12 +314,22 @@ def test_generated_source_errors(tmp_path: Path, source: str, message: str) -> N
 
 
 def test_inplace_build_runs_the_hooks(tmp_path: Path) -> None:
+    """In place, with the generated source given as a table of its own: its
+    compiler arguments reach it (and inspect shows them)."""
     path = copy_package(tmp_path / "hooks")
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            '"$generated/tables.c"',
+            '{ path = "$generated/tables.c", extra-compile-args = ["-DHOOKED_OFFSET=7"] }',
+        )
+    )
     result = run([sys.executable, "-m", "zlig", "build", "--inplace"], cwd=path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == f"built src/hooked/_core{SUFFIX}"
-    code = CALLS
-    assert check([sys.executable, "-c", code], cwd=path / "src").stdout == "1.4.2 25 225\n"
+    assert check([sys.executable, "-c", CALLS], cwd=path / "src").stdout == "1.4.2 32 232\n"
+    result = check([sys.executable, "-m", "zlig", "inspect"], cwd=path)
+    assert "  $generated/tables.c: -DHOOKED_OFFSET=7\n" in result.stdout
 
 
 def test_editable_rebuild_runs_the_hooks_in_a_subprocess(

@@ -134,7 +134,10 @@ def _extension(ext: Extension, output: str, settings: Settings) -> dict[str, Any
         "libraries": list(ext.link_libraries()),
         "library-dirs": rel(ext.library_dirs),
         "extra-compile-args": list(ext.extra_compile_args),
-        "source-compile-args": {validate.relative(p, root): list(a) for p, a in ext.source_args},
+        "source-compile-args": {
+            **{validate.relative(p, root): list(a) for p, a in ext.source_args},
+            **{GENERATED + g: list(a) for g, a in ext.generated_sources if a},
+        },
         "optimize": ext.optimize,
         "strip": ext.stripped,
         "optional": ext.optional,

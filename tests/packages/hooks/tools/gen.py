@@ -7,6 +7,8 @@ def tables_source():
     values = ", ".join(str(i * i) for i in range(SIZE))
     return (
         '#include "hooked_version.h"\n\n'
+        "#ifndef HOOKED_OFFSET\n#define HOOKED_OFFSET 0\n#endif\n\n"
+        "const long hooked_offset = HOOKED_OFFSET;\n"
         f"const long hooked_squares[HOOKED_TABLE_SIZE] = {{{values}}};\n"
     )
 

@@ -7,6 +7,7 @@
 
 /* In $generated/tables.c. */
 extern const long hooked_squares[HOOKED_TABLE_SIZE];
+extern const long hooked_offset;
 
 static PyObject *version(PyObject *self, PyObject *args) {
     return PyUnicode_FromString(HOOKED_VERSION);
@@ -21,7 +22,7 @@ static PyObject *square(PyObject *self, PyObject *arg) {
         PyErr_SetString(PyExc_IndexError, "not in the table");
         return NULL;
     }
-    return PyLong_FromLong(hooked_squares[i]);
+    return PyLong_FromLong(hooked_squares[i] + hooked_offset);
 }
 
 static PyMethodDef methods[] = {
