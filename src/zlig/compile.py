@@ -15,13 +15,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .config import Settings
 from .errors import BuildError
 from .extension import Extension
 
 if TYPE_CHECKING:
+    from .hook_context import Context
     from .target import Target
 
 # The modules that plan and audit a build are imported when there is something
@@ -132,7 +133,7 @@ def build_extensions(settings: Settings, editable: bool = False) -> Iterator[Bui
         yield Build(tag, built, dict(context.wheel_files) if context is not None else {})
 
 
-def make_hook_context(settings: Settings, target: Target, folder: Path, editable: bool) -> Any:
+def make_hook_context(settings: Settings, target: Target, folder: Path, editable: bool) -> Context:
     """The context the build hooks share (a hook_context.Context)."""
     from . import hooks
     from .plan import output_name

@@ -20,6 +20,7 @@ from .extension import GENERATED, Extension
 # config.py reads [tool.zlig.hooks] in every hook process: what runs hooks
 # is imported only when they run.
 if TYPE_CHECKING:
+    from .config import Settings
     from .hook_context import Context
 
 STAGES = ("before-build", "after-build", "before-sdist")
@@ -67,7 +68,7 @@ def generated_folder(build_folder: Path) -> Path:
 
 
 def make_context(
-    settings: Any,
+    settings: Settings,
     build_folder: Path,
     *,
     target: str,
@@ -75,7 +76,7 @@ def make_context(
     editable: bool,
     outputs: Mapping[str, str],
 ) -> Context:
-    """The context every hook of one build shares (``settings``: config.Settings)."""
+    """The context every hook of one build shares."""
     from .hook_context import Context
     from .project import flit_version
 
@@ -153,7 +154,7 @@ def with_generated(
     return tuple(resolved)
 
 
-def sdist_hooks(settings: Any) -> dict[str, Path]:
+def sdist_hooks(settings: Settings) -> dict[str, Path]:
     """Run the before-sdist hooks (in ``<build-dir>/sdist``); the files they
     add to the sdist, by archive path."""
     from .compile import build_dir
