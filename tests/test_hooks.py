@@ -405,3 +405,28 @@ def test_pure_project_hooks(project) -> None:
         "purepkg-0.3.dist-info/METADATA",
         "purepkg-0.3.dist-info/RECORD",
     }
+
+
+def test_readme_documents_the_context() -> None:
+    """Every attribute and method a hook's context has is in the README's list."""
+    from zlig.hook_context import Context
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Hooks and generated sources")[1].split("\n### ")[0]
+    context = Context(
+        root="/p",
+        build_dir="/p/build",
+        name="n",
+        version="1",
+        target="",
+        tag="",
+        config_settings={},
+        extensions=[],
+        editable=False,
+    )
+    names = [n for n in vars(context) if not n.startswith("_")]
+    names += [n for n in vars(Context) if not n.startswith("_")]
+    missing = [n for n in names if f"`{n}`" not in section and f"`context.{n}(" not in section]
+    assert not missing

@@ -8,7 +8,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from .conftest import hook_value, run, run_hook
+from .conftest import ROOT, hook_value, run, run_hook
 from .test_build import NESTED_TAG, SUFFIX, tree_digest
 from .test_sdist_selection import add_untracked
 
@@ -62,6 +62,11 @@ def test_manifest_is_what_the_archives_hold(project) -> None:
     assert data["wheel"]["left-out"] == [
         {"path": "src/spam/tiny.c", "reason": "a source of tool.zlig.extensions[1]"}
     ]
+    # The README's description of --json names every key.
+    readme = (ROOT / "README.md").read_text().split("### Inspecting a build")[1].split("\n### ")[0]
+    assert f"(`format` is {data['format']};" in readme
+    keys = [*data, *data["sdist"], *data["wheel"], *data["extensions"][0], *data["hooks"]]
+    assert [k for k in keys if f"`{k}`" not in readme] == []
     assert data["extensions"][0] == {
         "name": "spam.sub._core",
         "key": "tool.zlig.extensions[0]",

@@ -300,15 +300,17 @@ class EditableFinder:
         import json
         import subprocess
 
-        args = [sys.executable, hook_runner(), json.dumps(self.config["hooks"])]
+        args = [sys.executable, hook_runner()]
         if verbose:
             print(f"+ {args[0]} {args[1]} (before-build hooks)", file=sys.stderr, flush=True)
+        # The job on stdin: a project's list of sources may be longer than
+        # one command-line argument may be.
         result = subprocess.run(
             args,
             cwd=self.config["root"],
+            input=json.dumps(self.config["hooks"]),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
             text=True,
             errors="replace",
         )

@@ -209,12 +209,12 @@ def call(spec: str, stage: str, context: Context) -> None:
         raise HookFailed(f"{spec} failed: {type(e).__name__}: {e}", details.rstrip()) from None
 
 
-def main(argv: Sequence[str]) -> int:
-    """Run the before-build hooks of an editable rebuild: ``argv[1]`` is the
-    JSON of ``{"hooks": [...], "context": {...}}`` (zlig/editable.py)."""
+def main() -> int:
+    """Run the before-build hooks of an editable rebuild: standard input is
+    the JSON of ``{"hooks": [...], "context": {...}}`` (zlig/editable.py)."""
     import json
 
-    job = json.loads(argv[1])
+    job = json.loads(sys.stdin.read())
     context = Context(**job["context"])
     try:
         for spec in job["hooks"]:
@@ -228,4 +228,4 @@ def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())
