@@ -430,3 +430,19 @@ def test_readme_documents_the_context() -> None:
     names += [n for n in vars(Context) if not n.startswith("_")]
     missing = [n for n in names if f"`{n}`" not in section and f"`context.{n}(" not in section]
     assert not missing
+
+
+@pytest.mark.slow
+def test_python_m_build_sdist_then_wheel(built, wheelhouse, tmp_path: Path) -> None:
+    """python -m build under build isolation, offline: the hooks run in the
+    isolated environments, the wheel is made from the unpacked sdist, and it
+    is the same wheel, byte for byte, as the one built from the tree."""
+    _, wheel, _ = built
+    path = copy_package(tmp_path / "hooks")
+    out = tmp_path / "out"
+    result = run(
+        [sys.executable, "-m", "build", "--outdir", out, path], env=offline_env(wheelhouse)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {p.name for p in out.iterdir()} == {"hooked-1.4.2.tar.gz", WHEEL}
+    assert contents(out / WHEEL) == contents(wheel)
