@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import cython, cython_runner, diagnostics, editable_loader, hook_context, zig
-from .compile import Built, build_folder, has_build_hooks
+from .compile import Built, build_folder, has_build_hooks, make_hook_context
 from .config import Settings
 from .files import watched
 from .target import resolve
@@ -45,12 +45,12 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     stamps = {ext.name: watched([ext], settings.root) for ext in settings.extensions}
     hooks = None
     if has_build_hooks(settings):
-        from .compile import make_hook_context
         from .hooks import generated_folder
 
         generated = str(generated_folder(folder))
         for ext_folders, _ in stamps.values():
             ext_folders.append(generated)
+    if rebuild_hook_files(settings):  # after-build hooks do not run on import
         context = make_hook_context(settings, target, folder, editable=True)
         hooks = {
             "hooks": [h.spec for h in settings.hooks if h.stage == "before-build"],
