@@ -1000,6 +1000,83 @@ include-dirs = ["c/include"]
     )
 )
 
+spec(
+    Project(
+        "msgpack==1.2.4",
+        # Cython: the sdist's generated _cmsgpack.c (setuptools compiles it) stays
+        # unused; zlig translates _cmsgpack.pyx, which includes _packer.pyx and
+        # _unpacker.pyx, and its cdef extern headers are found beside it.
+        """
+[tool.zlig]
+
+[[tool.zlig.extensions]]
+name = "msgpack._cmsgpack"
+sources = ["msgpack/_cmsgpack.pyx"]
+include-dirs = ["."]
+""",
+        copy=("test",),
+        command=(*PYTEST, "test"),
+        compiled=("msgpack._cmsgpack",),
+        # Tests that the suite skips on the pure-Python fallback (msgpack.fallback).
+        expect=(
+            (r"test_buf_size_is_converted_once PASSED", 1),
+            (r"test_unpacker_reinit_clears_partial_state PASSED", 1),
+        ),
+        forbid=("only allocates in the C extension", "specific to C extension"),
+        min_passed=150,
+        proof="`msgpack.Packer` comes from `_cmsgpack`, not `fallback`: the tests that "
+        "the suite skips on the fallback pass",
+    )
+)
+
+spec(
+    Project(
+        "cytoolz==1.2.0",
+        # Cython: one extension per .pyx, the directives setup.py set on
+        # cythonize() as [tool.zlig] defaults (freethreading_compatible is
+        # cytoolz's own choice there).
+        """
+[tool.zlig]
+extensions = [
+    { name = "cytoolz.dicttoolz", sources = ["cytoolz/dicttoolz.pyx"] },
+    { name = "cytoolz.functoolz", sources = ["cytoolz/functoolz.pyx"] },
+    { name = "cytoolz.itertoolz", sources = ["cytoolz/itertoolz.pyx"] },
+    { name = "cytoolz.recipes", sources = ["cytoolz/recipes.pyx"] },
+    { name = "cytoolz.utils", sources = ["cytoolz/utils.pyx"] },
+]
+
+[tool.zlig.cython-directives]
+embedsignature = true
+binding = true
+language_level = "3"
+freethreading_compatible = true
+""",
+        edits=(
+            (
+                r'^dynamic = \["version"\]$',
+                'version = "1.2.0"',
+                "setup.py took the version from git tags (setuptools-git-versioning), "
+                "which an sdist lacks; its PKG-INFO says 1.2.0",
+            ),
+        ),
+        # The suite is inside the package (cytoolz/tests): it runs from the
+        # installed wheel, with the project's pytest settings.
+        copy=("pyproject.toml",),
+        command=(*PYTEST, "--pyargs", "cytoolz"),
+        compiled=(
+            "cytoolz.dicttoolz",
+            "cytoolz.functoolz",
+            "cytoolz.itertoolz",
+            "cytoolz.recipes",
+            "cytoolz.utils",
+        ),
+        expect=((r"test_embedded_sigs\.py::\w+ PASSED", 1),),
+        min_passed=200,
+        proof="no pure-Python fallback: the five modules are compiled; "
+        "test_embedded_sigs checks the signatures Cython's embedsignature wrote",
+    )
+)
+
 # ----------------------------------------------------------------------------
 # Building, installing, testing
 

@@ -31,9 +31,10 @@ MODULES = ("first", "second", "helped", "vec")
 CALLS = (
     "from cypkg import first, second, helped, vec\n"
     "print(first.double(3), first.scaled(2), first.offset(), first.double.__doc__,"
-    " second.quadruple(3), second.hundred(), helped.add(2, 3), vec.total([1, 2, 3]))\n"
+    " second.quadruple(3), second.hundred(), second.thousand(), helped.add(2, 3),"
+    " vec.total([1, 2, 3]))\n"
 )
-OUTPUT = "6 20 7 double(int x) 12 100 5 6\n"
+OUTPUT = "6 20 7 double(int x) 12 100 1000 5 6\n"
 
 
 def translated(stdout: str) -> list[str]:
@@ -77,6 +78,7 @@ def test_wheel_and_sdist_members(project) -> None:
             "pyproject.toml",
             "cython-include/units.pxd",
             "src/cypkg/__init__.py",
+            "src/cypkg/_second_extra.pyx",
             "src/cypkg/consts.pxi",
             "src/cypkg/first.pyx",
             "src/cypkg/helped.pyx",
@@ -98,6 +100,8 @@ def test_wheel_and_sdist_members(project) -> None:
         "vec.cpp",
     ]
     tree = {p.relative_to(path).as_posix() for p in (path / "src").rglob("*") if p.is_file()}
+    # Cython's stale output from a setuptools build is the one file left out.
+    tree.remove("src/cypkg/helped.c")
     assert tree == {n.removeprefix("cypkg-1.0/") for n in names if "/src/" in n}
     # The sdist has what a build needs: its wheel has the same files.
     with tarfile.open(sdist) as tf:
@@ -119,11 +123,17 @@ def test_incremental_translation(project) -> None:
     assert translated(build(path)) == ["cypkg." + m for m in sorted(MODULES)]
     assert translated(build(path)) == []
     shared = path / "src" / "cypkg" / "shared.pxd"
+    # Contents, not times: a touched .pxd translates nothing.
+    os.utime(shared, (shared.stat().st_atime, shared.stat().st_mtime + 10))
+    assert translated(build(path)) == []
     shared.write_text(shared.read_text() + "\n# edited\n")
     assert translated(build(path)) == ["cypkg.first", "cypkg.second"]
     include = path / "src" / "cypkg" / "consts.pxi"
     include.write_text(include.read_text().replace("10", "11"))
     assert translated(build(path)) == ["cypkg.first"]
+    extra = path / "src" / "cypkg" / "_second_extra.pyx"
+    extra.write_text(extra.read_text().replace("10 * HUNDRED", "11 * HUNDRED"))
+    assert translated(build(path)) == ["cypkg.second"]
     # A changed option translates again too.
     pyproject = path / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace("OFFSET = 7", "OFFSET = 8"))
@@ -333,3 +343,83 @@ def test_inplace_then_clean(project) -> None:
     check([sys.executable, "-m", "zlig", "clean"], cwd=path)
     assert tree_digest(path) == before
     assert not (path / "build").exists()
+
+
+NUMPY_CALLS = (
+    "import cynp, numpy as np\n"
+    "print(cynp.mean(np.arange(5.0)), cynp.running_sum(np.arange(5, dtype=np.int64)).tolist())\n"
+)
+
+
+def test_cimport_numpy(project, tmp_path: Path) -> None:
+    """numpy's own .pxd (cimport numpy) is found where numpy is installed, its
+    headers through include-packages; the built module uses numpy's C API."""
+    path = project("cynumpy")
+    wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
+    assert wheel_members(wheel) == {
+        "cynp/__init__.py",
+        f"cynp/_stats{SUFFIX}",
+        "cynp-1.0.dist-info/WHEEL",
+        "cynp-1.0.dist-info/METADATA",
+        "cynp-1.0.dist-info/RECORD",
+    }
+    site = tmp_path / "site"
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    assert check([sys.executable, "-c", NUMPY_CALLS], cwd=site).stdout == "2.0 [0, 1, 3, 6, 10]\n"
+
+
+TRACE = """
+import sys, numpy as np
+lines = set()
+def trace(frame, event, arg):
+    if frame.f_code.co_filename.endswith("_stats.pyx"):
+        lines.add((frame.f_code.co_name, event))
+    return trace
+sys.settrace(trace)
+import cynp
+cynp.mean(np.arange(3.0))
+sys.settrace(None)
+print(sorted(lines))
+"""
+
+
+def test_annotate_and_linetrace(project, tmp_path: Path) -> None:
+    """-C cython-annotate writes the HTML report into the build folder and says
+    where; -C cython-linetrace makes the module report its lines to tracers."""
+    path = project("cynumpy")
+    settings = "{'cython-annotate': 'true', 'cython-linetrace': 'true'}"
+    result = run_hook(path, f"build_wheel('dist', {settings})")
+    assert result.returncode == 0, result.stderr
+    html = path / "build" / "zlig" / TAG.split(".")[0] / "cython" / "cynp" / "_stats.html"
+    assert f"zlig: Cython's annotation of src/cynp/_stats.pyx: {html}" in result.stdout
+    assert "_stats.pyx" in html.read_text(encoding="utf-8")
+    site = tmp_path / "site"
+    import zipfile
+
+    with zipfile.ZipFile(path / "dist" / f"cynp-1.0-{TAG}.whl") as zf:
+        zf.extractall(site)
+    traced = check([sys.executable, "-c", TRACE], cwd=site).stdout
+    assert "('mean', 'line')" in traced
+    # Without the setting the same module reports nothing.
+    assert run_hook(path, "build_wheel('dist')").returncode == 0
+    with zipfile.ZipFile(path / "dist" / f"cynp-1.0-{TAG}.whl") as zf:
+        zf.extractall(tmp_path / "plain")
+    assert check([sys.executable, "-c", TRACE], cwd=tmp_path / "plain").stdout == "[]\n"
+
+
+def test_linetrace_needs_the_full_api(project, tmp_path: Path) -> None:
+    path = project("cynumpy")
+    before = tree_digest(path)
+    result = run_hook(
+        path, "build_wheel('dist', {'cython-linetrace': 'true', 'py-limited-api': 'cp311'})"
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "zlig: error: cython-linetrace: tool.zlig.extensions[0] is built for the stable ABI "
+        "(py-limited-api), where Cython cannot trace lines; build it without py-limited-api "
+        "to measure coverage"
+    ]
+    assert tree_digest(path) == before

@@ -219,6 +219,7 @@ def _compile(
                 folder,
                 settings.cython_requires,
                 settings.verbose,
+                settings.cython_annotate,
             )
         settings = settings._replace(extensions=extensions)
     plan = make_plan(settings, target, folder, zig_exe.parent)

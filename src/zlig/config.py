@@ -148,6 +148,18 @@ OPTIONS: dict[str, Option] = {
         "when installed).",
         _check_bool,
     ),
+    "cython-annotate": Option(
+        "false",
+        "Write Cython's HTML annotation of each .pyx (which lines call into Python) into the "
+        "build folder, and say where.",
+        _check_bool,
+    ),
+    "cython-linetrace": Option(
+        "false",
+        "Build .pyx modules for coverage and profilers: Cython's linetrace and profile "
+        "directives and CYTHON_TRACE_NOGIL=1 (slower code).",
+        _check_bool,
+    ),
     "verbose": Option(
         "false",
         "Show every command, the plan, Zig's own output and the time of each step (default: "
@@ -193,6 +205,8 @@ class Settings(NamedTuple):
     sdist: sdist_files.SdistOptions = sdist_files.SdistOptions()
     #: The config settings as given (hooks see them), sorted pairs.
     config_settings: tuple[tuple[str, Any], ...] = ()
+    #: Write Cython's HTML annotation beside each generated file (-C cython-annotate=true).
+    cython_annotate: bool = False
 
     @property
     def root(self) -> Path:
@@ -240,6 +254,8 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
                     f"{ext.key}.sources: {GENERATED}{ext.generated_sources[0][0]} names a "
                     "generated file, but tool.zlig.hooks has no before-build hook to make it"
                 )
+    if options["cython-linetrace"] == "true":
+        extensions = tuple(map(_traced, extensions))
     return Settings(
         project=project,
         extensions=extensions,
@@ -258,6 +274,25 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         hooks=hooks,
         sdist=sdist_files.parse(tool.get("sdist", {})),
         config_settings=tuple(sorted((config_settings or {}).items())),
+        cython_annotate=options["cython-annotate"] == "true",
+    )
+
+
+def _traced(ext: Extension) -> Extension:
+    """A .pyx extension built for coverage (-C cython-linetrace=true): Cython
+    emits trace calls only with these directives, and the C code makes them
+    only with CYTHON_TRACE (CYTHON_TRACE_NOGIL also in nogil blocks)."""
+    if ext.pyx is None:
+        return ext
+    if ext.limited_api:
+        raise ConfigError(
+            f"cython-linetrace: {ext.key} is built for the stable ABI (py-limited-api), "
+            "where Cython cannot trace lines; build it without py-limited-api to measure "
+            "coverage"
+        )
+    return ext._replace(
+        cython_directives=(*ext.cython_directives, ("linetrace", "True"), ("profile", "True")),
+        define_macros=(*ext.define_macros, ("CYTHON_TRACE", "1"), ("CYTHON_TRACE_NOGIL", "1")),
     )
 
 

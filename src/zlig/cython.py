@@ -77,8 +77,9 @@ def is_cxx(ext: Extension, pyx: Path) -> bool:
     return bool(_LANGUAGE_COMMENT.search(head))
 
 
-def plan(ext: Extension, project: Project, folder: Path) -> Translation:
-    """What Cython is asked to do for an extension with a .pyx source."""
+def plan(ext: Extension, project: Project, folder: Path, annotate: bool = False) -> Translation:
+    """What Cython is asked to do for an extension with a .pyx source
+    (``annotate``: also its HTML annotation, beside the generated file)."""
     pyx = ext.pyx
     assert pyx is not None
     root = project.root
@@ -88,6 +89,8 @@ def plan(ext: Extension, project: Project, folder: Path) -> Translation:
     # sources as Cython was given them, and must not hold the project's path.
     include_dirs = [project.source_dir, *ext.cython_include_dirs]
     args = ["--depfile", "--module-name", ext.name, *(["--cplus"] if cxx else [])]
+    if annotate:
+        args.append("--annotate")
     for path in dict.fromkeys(include_dirs):
         args += ["-I", _name(path, root)]
     args += [f"-X{name}={value}" for name, value in dict(ext.cython_directives).items()]
@@ -106,12 +109,13 @@ def translate(
     folder: Path,
     requirement: str,
     verbose: bool = False,
+    annotate: bool = False,
 ) -> tuple[tuple[Extension, ...], list[Translation]]:
     """The extensions with each .pyx translated, and the translations that ran
     (those whose inputs changed since the last build)."""
     from . import cython_runner
 
-    translations = {ext: plan(ext, project, folder) for ext in extensions if ext.pyx}
+    translations = {ext: plan(ext, project, folder, annotate) for ext in extensions if ext.pyx}
     if not translations:
         return tuple(extensions), []
     root = str(project.root)
@@ -129,6 +133,13 @@ def translate(
         Path(job["output"] + ".stamp").write_text(
             cython_runner.stamp(job, version, root) or "", encoding="utf-8"
         )
+    if annotate:
+        for t in translations.values():
+            print(
+                f"zlig: Cython's annotation of {relative(t.pyx, project.root)}: "
+                f"{t.output.with_suffix('.html')}",
+                flush=True,
+            )
     extended = tuple(
         translations[ext].translated() if ext in translations else ext for ext in extensions
     )

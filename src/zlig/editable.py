@@ -84,7 +84,9 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
         "hooks": hooks,
         # .pyx sources to translate again when they or what they use changed.
         "cython": [
-            cython.plan(ext, settings.project, folder).job for ext in settings.extensions if ext.pyx
+            cython.plan(ext, settings.project, folder, settings.cython_annotate).job
+            for ext in settings.extensions
+            if ext.pyx
         ],
         "cython_requires": settings.cython_requires,
         "pyproject": pyproject,

@@ -23,7 +23,7 @@ from flit_core import sdist as flit_sdist
 from . import sdist_files
 from .config import Settings
 from .errors import BuildError, ConfigError, writing
-from .files import CYTHON_SUFFIXES, is_binary, sdist_inputs
+from .files import CYTHON_SUFFIXES, is_binary, sdist_inputs, stale_cython_outputs
 from .project import flit_errors, flit_module, is_inside
 
 
@@ -79,10 +79,13 @@ class _SdistBuilder(flit_sdist.SdistBuilder):  # type: ignore[misc]
                     name, required, f"tool.zlig.sdist.respect-gitignore ({ignore_file})"
                 )
                 del selected[name]
+        # C that Cython generated beside a .pyx for setuptools is never used.
+        stale = {p.relative_to(root).as_posix() for p in stale_cython_outputs(settings.extensions)}
         return {
             name: reason
             for name, reason in selected.items()
             if not is_binary(Path(name))
+            and name not in stale
             and not is_inside((root / name).resolve(), settings.build_dir)
         }
 
@@ -120,7 +123,7 @@ def build_inputs(settings: Settings) -> dict[str, str]:
                 "a source"
                 if path in sources
                 else "a Cython file"
-                if path.suffix in CYTHON_SUFFIXES
+                if path.suffix in (*CYTHON_SUFFIXES, ".pyx")
                 else "a header"
             )
             found.setdefault(name, f"{what} of {ext.key}")

@@ -8,3 +8,5 @@ def quadruple(int x):
 
 def hundred():
     return HUNDRED
+
+include "_second_extra.pyx"
