@@ -66,6 +66,7 @@ def test_manifest_is_what_the_archives_hold(project) -> None:
     readme = (ROOT / "README.md").read_text().split("### Inspecting a build")[1].split("\n### ")[0]
     assert f"(`format` is {data['format']};" in readme
     keys = [*data, *data["sdist"], *data["wheel"], *data["extensions"][0], *data["hooks"]]
+    keys += ["language", "directives", "compile-time-env", "include-dirs"]  # of "cython"
     assert [k for k in keys if f"`{k}`" not in readme] == []
     assert data["extensions"][0] == {
         "name": "spam.sub._core",
@@ -84,6 +85,7 @@ def test_manifest_is_what_the_archives_hold(project) -> None:
         "strip": True,
         "optional": False,
         "py-limited-api": None,
+        "cython": None,
     }
 
 
@@ -176,4 +178,23 @@ def test_config_settings_and_errors(project) -> None:
     assert result.stderr == (
         "zlig: error: config_settings['optimize']: 'Fast' is not one of Debug, ReleaseSafe, "
         "ReleaseFast, ReleaseSmall\n"
+    )
+
+
+def test_cython_options(project) -> None:
+    """The Cython options of each .pyx module, defaults from [tool.zlig] included."""
+    path = project("cython")
+    first, second = inspect(path)["extensions"][:2]
+    assert first["sources"] == ["src/cypkg/first.pyx"]
+    assert first["cython"] == {
+        "language": None,
+        "directives": {"embedsignature": "True"},
+        "compile-time-env": {"OFFSET": "7"},
+        "include-dirs": [],
+    }
+    assert second["cython"]["include-dirs"] == ["cython-include"]
+    result = run([sys.executable, "-m", "zlig", "inspect"], cwd=path)
+    assert (
+        "  cython: language c (or as the .pyx says) -X embedsignature=True -E OFFSET=7\n"
+        in result.stdout
     )

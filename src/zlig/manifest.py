@@ -142,6 +142,15 @@ def _extension(ext: Extension, output: str, settings: Settings) -> dict[str, Any
         "strip": ext.stripped,
         "optional": ext.optional,
         "py-limited-api": "cp{}{}".format(*ext.limited_api) if ext.limited_api else None,
+        "cython": None
+        if ext.pyx is None
+        else {
+            # None: C, unless the .pyx says "# distutils: language = c++".
+            "language": ext.language,
+            "directives": dict(ext.cython_directives),
+            "compile-time-env": dict(ext.cython_compile_time_env),
+            "include-dirs": rel(ext.cython_include_dirs),
+        },
     }
 
 
@@ -175,6 +184,13 @@ def text(data: dict[str, Any]) -> str:
                 lines.append(f"  {key}: {' '.join(ext[key])}")
         for source, args in ext["source-compile-args"].items():
             lines.append(f"  {source}: {' '.join(args)}")
+        cython = ext["cython"]
+        if cython:
+            options = [f"language {cython['language'] or 'c (or as the .pyx says)'}"]
+            options += [f"-X {k}={v}" for k, v in cython["directives"].items()]
+            options += [f"-E {k}={v}" for k, v in cython["compile-time-env"].items()]
+            options += [f"-I {d}" for d in cython["include-dirs"]]
+            lines.append(f"  cython: {' '.join(options)}")
         flags = [ext["optimize"], "stripped" if ext["strip"] else "with debug info"]
         if ext["optional"]:
             flags.append("optional")
