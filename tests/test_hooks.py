@@ -390,12 +390,15 @@ def test_pure_project_hooks(project) -> None:
     (path / "tools" / "version.py").write_text(
         "def main(context):\n"
         "    assert (context.target, context.tag) == ('', 'py3-none-any'), context.tag\n"
+        "    assert context.config_settings == {'zlig.optimize': 'Debug'}\n"
+        "    assert (context.stage, context.editable) == ('before-build', False)\n"
         "    path = context.write('VERSION', context.version + '\\n')\n"
         "    context.add_to_wheel(path, 'purepkg/VERSION')\n"
     )
     with (path / "pyproject.toml").open("a") as f:
         f.write('\n[tool.zlig.hooks]\nbefore-build = "tools/version.py:main"\n')
-    wheel = path / "dist" / str(hook_value(run_hook(path, "build_wheel('dist')")))
+    call = "build_wheel('dist', {'zlig.optimize': 'Debug'})"
+    wheel = path / "dist" / str(hook_value(run_hook(path, call)))
     assert wheel.name == "purepkg-0.3-py3-none-any.whl"
     assert contents(wheel)["purepkg/VERSION"] == b"0.3\n"
     assert wheel_members(wheel) == {
