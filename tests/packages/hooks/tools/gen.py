@@ -6,7 +6,7 @@ SIZE = 16
 def tables_source():
     values = ", ".join(str(i * i) for i in range(SIZE))
     return (
-        '#include "hooked_version.h"\n\n'
+        '#include "hooked_table.h"\n\n'
         "#ifndef HOOKED_OFFSET\n#define HOOKED_OFFSET 0\n#endif\n\n"
         "const long hooked_offset = HOOKED_OFFSET;\n"
         f"const long hooked_squares[HOOKED_TABLE_SIZE] = {{{values}}};\n"
@@ -14,11 +14,10 @@ def tables_source():
 
 
 def generate(context):
-    """before-build: the version header, and the table (from the sdist's copy if there is one)."""
-    context.write(
-        "hooked_version.h",
-        f'#define HOOKED_VERSION "{context.version}"\n#define HOOKED_TABLE_SIZE {SIZE}\n',
-    )
+    """before-build: the version header (only _core.c includes it), the table's
+    header, and the table (from the sdist's copy if there is one)."""
+    context.write("hooked_version.h", f'#define HOOKED_VERSION "{context.version}"\n')
+    context.write("hooked_table.h", f"#define HOOKED_TABLE_SIZE {SIZE}\n")
     shipped = context.root / "generated" / "tables.c"
     context.write("tables.c", shipped.read_text() if shipped.is_file() else tables_source())
 

@@ -2,8 +2,9 @@
 #include <Python.h>
 
 /* Written by tools/gen.py from [project] version, into the generated folder
-   (on the include path). */
+   (on the include path); the table's size too. */
 #include "hooked_version.h"
+#include "hooked_table.h"
 
 /* In $generated/tables.c. */
 extern const long hooked_squares[HOOKED_TABLE_SIZE];
