@@ -293,6 +293,19 @@ def test_hook_config_errors(tmp_path: Path, table: str, message: str) -> None:
     assert result.stderr == f"zlig: error: {message}\n"
 
 
+def test_hook_file_linked_from_outside(tmp_path: Path) -> None:
+    path = copy_package(tmp_path / "hooks")
+    (tmp_path / "elsewhere.py").write_text("def main(context):\n    pass\n")
+    (path / "tools" / "linked.py").symlink_to(tmp_path / "elsewhere.py")
+    use_hooks(path, 'before-build = "tools/linked.py:main"')
+    result = run_hook(path, "get_requires_for_build_wheel()")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "zlig: error: tool.zlig.hooks.before-build: 'tools/linked.py' resolves to a file "
+        "outside the project\n"
+    )
+
+
 @pytest.mark.parametrize(
     "source, message",
     [

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import validate
 from .errors import BuildError, ConfigError
 from .extension import GENERATED, Extension
+from .project import is_inside
 
 # config.py reads [tool.zlig.hooks] in every hook process: what runs hooks
 # is imported only when they run.
@@ -60,6 +61,8 @@ def _hook_file(spec: str, key: str, root: Path) -> Path:
     path = root / filename
     if not validate.is_file(path):
         raise ConfigError(f"{key}: {filename!r} is not a file")
+    if not is_inside(path.resolve(), root):  # a link to elsewhere: not in the sdist
+        raise ConfigError(f"{key}: {filename!r} resolves to a file outside the project")
     return path.resolve()
 
 
