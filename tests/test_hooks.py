@@ -183,6 +183,18 @@ HOOK_FAILURES = [
         "tools/bad.py:main: wheel path 'hooked/x' is already added from pyproject.toml",
     ),
     (
+        "def main(context):\n    context.add_to_wheel('tools', 'hooked/tools')\n",
+        "tools/bad.py:main: 'tools' is not a file",
+    ),
+    (
+        "def main(context):\n    context.add_to_wheel('pyproject.toml', '.')\n",
+        "tools/bad.py:main: wheel path '.' must be a relative path inside the wheel",
+    ),
+    (
+        "main = 42\n",
+        "tools/bad.py:main failed: TypeError: main is not callable",
+    ),
+    (
         "def main(context):\n    pass\n",
         "tool.zlig.extensions[0].sources: '$generated/tables.c' matches no file that the "
         f"before-build hooks wrote into build/zlig/{BUILD_TAG}/generated",
@@ -222,14 +234,25 @@ def test_failing_hook_stops_the_build(tmp_path: Path, code: str, message: str) -
             "after-build",
             "def main(context):\n"
             "    context.add_to_wheel('pyproject.toml', 'hooked/__init__.py')\n",
-            "wheel path 'hooked/__init__.py' is added by a build hook but is already a file "
-            "of the wheel",
+            "a build hook adds 'hooked/__init__.py' to the wheel, but 'hooked/__init__.py' is "
+            "already a file there",
         ),
         (
             "before-sdist",
             "def main(context):\n    context.add_to_sdist('tools/gen.py', 'pyproject.toml')\n",
-            "sdist path 'pyproject.toml' is added by a before-sdist hook but is already a file "
-            "of the sdist",
+            "a before-sdist hook adds 'pyproject.toml' to the sdist, but 'pyproject.toml' is "
+            "already a file there",
+        ),
+        (
+            "after-build",
+            "def main(context):\n    context.add_to_wheel('pyproject.toml', 'hooked')\n",
+            "a build hook adds 'hooked' to the wheel, but 'hooked' is already a folder there",
+        ),
+        (
+            "before-sdist",
+            "def main(context):\n    context.add_to_sdist('tools/gen.py', 'tools/gen.py/x')\n",
+            "a before-sdist hook adds 'tools/gen.py/x' to the sdist, but 'tools/gen.py' is "
+            "already a file there",
         ),
         (
             "before-sdist",
@@ -291,6 +314,16 @@ def test_hook_config_errors(tmp_path: Path, table: str, message: str) -> None:
     result = run_hook(path, "get_requires_for_build_wheel()")
     assert result.returncode == 1
     assert result.stderr == f"zlig: error: {message}\n"
+
+
+def test_hooks_must_be_a_table(tmp_path: Path) -> None:
+    path = copy_package(tmp_path / "hooks")
+    pyproject = path / "pyproject.toml"
+    head = pyproject.read_text().split("[tool.zlig.hooks]")[0]
+    pyproject.write_text(f'{head}hooks = "tools/gen.py:generate"\n')
+    result = run_hook(path, "get_requires_for_build_wheel()")
+    assert result.returncode == 1
+    assert result.stderr == "zlig: error: tool.zlig.hooks must be a table, not a string\n"
 
 
 def test_hook_file_linked_from_outside(tmp_path: Path) -> None:

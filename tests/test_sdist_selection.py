@@ -193,3 +193,13 @@ def test_selection_errors(project, tmp_path: Path, table: str, extra: str, messa
     assert result.returncode == 1
     assert result.stderr == f"zlig: error: {message}\n"
     assert list(out.iterdir()) == []
+
+
+def test_sdist_must_be_a_table(project) -> None:
+    path = project("selection")
+    pyproject = path / "pyproject.toml"
+    head = pyproject.read_text().split("[tool.zlig.sdist]")[0]
+    pyproject.write_text(f"{head}sdist = 1\n")
+    result = run_hook(path, "build_sdist('dist')")
+    assert result.returncode == 1
+    assert result.stderr == "zlig: error: tool.zlig.sdist must be a table, not an integer\n"

@@ -199,3 +199,16 @@ def fingerprint(
     from . import editable_loader
 
     return editable_loader.fingerprint(*watched(extensions, root, extra_files))
+
+
+def taken_path(name: str, names: Sequence[str]) -> str:
+    """How an archive that holds ``names`` already uses the path ``name``
+    (a file and a folder of one name cannot both be unpacked), or ""."""
+    if name in names:
+        return f"{name!r} is already a file"
+    if any(n.startswith(name + "/") for n in names):
+        return f"{name!r} is already a folder"
+    for n in names:
+        if name.startswith(n + "/"):
+            return f"{n!r} is already a file"
+    return ""

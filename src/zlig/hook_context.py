@@ -149,9 +149,10 @@ class Context:
 
 def _archive_path(value: str, archive: str) -> str:
     parts = str(value).replace("\\", "/").split("/")
-    if not value or value.startswith("/") or ".." in parts or ":" in parts[0]:
+    name = "/".join(p for p in parts if p not in ("", "."))
+    if not name or value.startswith("/") or ".." in parts or ":" in parts[0]:
         raise Refused(f"{archive} path {value!r} must be a relative path inside the {archive}")
-    return "/".join(p for p in parts if p not in ("", "."))
+    return name
 
 
 def _is_inside(path: Path, base: Path) -> bool:
@@ -203,9 +204,11 @@ def call(spec: str, stage: str, context: Context) -> None:
             for frame in traceback.extract_tb(e.__traceback__)
             if frame.filename != __file__ and not frame.filename.startswith("<frozen ")
         ]
-        details = "Traceback (most recent call last):\n" + "".join(
-            [*traceback.format_list(frames), *traceback.format_exception_only(type(e), e)]
-        )
+        details = ""
+        if frames:  # none: the hook could not be found, the message says why
+            details = "Traceback (most recent call last):\n" + "".join(
+                [*traceback.format_list(frames), *traceback.format_exception_only(type(e), e)]
+            )
         raise HookFailed(f"{spec} failed: {type(e).__name__}: {e}", details.rstrip()) from None
 
 

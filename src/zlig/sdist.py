@@ -23,7 +23,13 @@ from flit_core import sdist as flit_sdist
 from . import sdist_files
 from .config import Settings
 from .errors import BuildError, ConfigError, writing
-from .files import CYTHON_SUFFIXES, is_binary, sdist_inputs, stale_cython_outputs
+from .files import (
+    CYTHON_SUFFIXES,
+    is_binary,
+    sdist_inputs,
+    stale_cython_outputs,
+    taken_path,
+)
 from .project import flit_errors, flit_module, is_inside
 
 
@@ -187,11 +193,12 @@ def _add_files(path: Path, builder: _SdistBuilder, added: Mapping[str, Path]) ->
     new = path.with_name(path.name + ".part")
     with tarfile.open(path) as old:
         members = {m.name: m for m in old.getmembers()}
+        inside = [m[len(prefix) + 1 :] for m in members if m.startswith(prefix + "/")]
         for name in added:
-            if f"{prefix}/{name}" in members:
+            taken = taken_path(name, inside)
+            if taken:
                 raise BuildError(
-                    f"sdist path {name!r} is added by a before-sdist hook but is already "
-                    "a file of the sdist"
+                    f"a before-sdist hook adds {name!r} to the sdist, but {taken} there"
                 )
         pkg_info = members.pop(f"{prefix}/PKG-INFO")
         names = sorted([*members, *(f"{prefix}/{name}" for name in added)])

@@ -26,7 +26,7 @@ from . import __version__
 from .compile import PURE_TAG, Built
 from .config import Settings
 from .errors import BuildError, writing
-from .files import wheel_skips
+from .files import taken_path, wheel_skips
 from .project import Project, flit_errors, flit_module
 
 
@@ -69,13 +69,11 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
             self._add_file(full_path, path.relative_to(source_dir).as_posix())
         for item in self.built:
             self._add_built(item.path, item.wheel_path)
-        names = {name for name, _, _ in self.records}
+        names = [name for name, _, _ in self.records]
         for name, file in sorted(self.added.items()):
-            if name in names:
-                raise BuildError(
-                    f"wheel path {name!r} is added by a build hook but is already a file "
-                    "of the wheel"
-                )
+            taken = taken_path(name, names)
+            if taken:
+                raise BuildError(f"a build hook adds {name!r} to the wheel, but {taken} there")
             self._add_built(file, name)
 
     def _add_built(self, path: Path, archive_name: str) -> None:
