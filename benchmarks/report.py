@@ -32,6 +32,10 @@ RATIO_TARGETS = {
     ("b", "edit"): 0.6,
     ("b", "edit-uv"): 0.2,
     ("b", "edit-build"): 0.5,
+    # Cython: setuptools with cythonize(nthreads=2).
+    ("f", "clean"): 0.8,
+    ("f", "fresh"): 0.8,
+    ("f", "edit"): 0.3,
 }
 #: Largest ratio zlig / flit-core for the pure-Python case, in every mode.
 PURE_RATIO = 1.2

@@ -36,7 +36,7 @@ UV_CACHE = BENCH / "uv-cache"
 DEFAULT_OUT = BENCH / "results"
 #: What the venv gets from the index, newest releases (as isolated builds would get them);
 #: zlig and its requirements come from WHEELS.
-TOOLS = ["pip", "build", "uv", "setuptools", "wheel", "matplotlib"]
+TOOLS = ["pip", "build", "uv", "setuptools", "wheel", "matplotlib", "Cython"]
 #: Set in the re-run inside the venv.
 CHILD = "BENCHMARK_IN_ITS_VENV"
 
@@ -51,6 +51,9 @@ class Case:
     compiled: bool = True
     #: setuptools' build_ext --parallel 2 is timed too.
     parallel: bool = False
+    #: A .pxd the "edit-pxd" mode changes, and how many modules cimport it.
+    pxd: str = ""
+    pxd_users: int = 0
 
 
 CASES = {
@@ -69,6 +72,13 @@ CASES = {
         compiled=False,
     ),
     "e": Case("C++ extension (tests/packages/cxx)", source=ROOT / "tests" / "packages" / "cxx"),
+    "f": Case(
+        "16 Cython modules sharing .pxd files (setuptools: cythonize(nthreads=2))",
+        generate=("--extensions", "16", "--cython"),
+        parallel=True,
+        pxd="src/zbench/shared.pxd",
+        pxd_users=4,
+    ),
 }
 
 
@@ -92,6 +102,7 @@ MODES = {
     "clean-uv": Mode("clean, isolated (uv build)", "uv", "clean"),
     "noop": Mode("no-op rebuild, no isolation", "build", "keep"),
     "edit": Mode("one C file changed, no isolation", "build", "edit"),
+    "edit-pxd": Mode("one .pxd changed, no isolation (Cython cases)", "build", "edit-pxd"),
     "edit-build": Mode("one C file changed, isolated (python -m build)", "build-iso", "edit"),
     "edit-uv": Mode("one C file changed, isolated (uv build)", "uv", "edit"),
     "cold": Mode("first build, empty Zig and zlig caches (zlig only)", "build", "cold"),
@@ -202,6 +213,10 @@ def command(frontend: str) -> list[str]:
 def clean(project: Path) -> None:
     for name in ("build", "dist"):
         shutil.rmtree(project / name, ignore_errors=True)
+    # cythonize() writes its C beside each .pyx: a clean build starts without it.
+    for pyx in project.rglob("*.pyx"):
+        for generated in (pyx.with_suffix(".c"), pyx.with_suffix(".cpp")):
+            generated.unlink(missing_ok=True)
     for info in [*project.glob("*.egg-info"), *project.glob("src/*.egg-info")]:
         shutil.rmtree(info)
 
@@ -224,36 +239,54 @@ class Runner:
         self.edits = 0
         self.originals: dict[Path, str] = {}
 
-    def edit(self, path: Path) -> None:
-        """Change one source file's code, so that it must be compiled again."""
+    def edit(self, path: Path) -> bytes:
+        """Change one source file's code, so that it must be compiled again;
+        return the bytes that the extensions built from it must now hold."""
         if path not in self.originals:
             self.originals[path] = path.read_text(encoding="utf-8")
         self.edits += 1
-        code = f"\nint zlig_bench_edit(void) {{ return {self.edits}; }}\n"
+        marker = f"zlig-bench-edit-{self.edits}"
+        # A string the linker keeps (used), found in the built binary.
+        c = f'__attribute__((used)) static const char zlig_bench_edit_{self.edits}[] = "{marker}";'
+        if path.suffix in (".pyx", ".pxd"):  # Cython's verbatim C
+            code = f'\ncdef extern from *:\n    """\n    {c}\n    """\n'
+        else:
+            code = f"\n{c}\n"
+        # setuptools and Cython compare modification times: an edit in the
+        # same second as the last build must still look newer than its output.
+        time.sleep(1.1)
         path.write_text(self.originals[path] + code, encoding="utf-8")
+        return marker.encode()
 
     def renew(self, project: Path) -> None:
         """Change every source (a comment), so that no cache has its object."""
         self.edits += 1
         for path in project.rglob("*"):
             if (
-                path.suffix in (".c", ".cc", ".cpp", ".cxx")
+                path.suffix in (".c", ".cc", ".cpp", ".cxx", ".pyx")
                 and "build" not in path.relative_to(project).parts
+                and not _generated_by_cython(path)
             ):
                 text = self.originals.setdefault(path, path.read_text(encoding="utf-8"))
-                path.write_text(f"{text}\n/* fresh {self.edits} */\n", encoding="utf-8")
+                n = self.edits
+                comment = f"# fresh {n}" if path.suffix == ".pyx" else f"/* fresh {n} */"
+                path.write_text(f"{text}\n{comment}\n", encoding="utf-8")
 
-    def build(self, project: Path, mode: Mode, edit_file: Path | None) -> float:
-        """Prepare the project for the mode, build a wheel; return the wall time."""
+    def build(self, project: Path, mode: Mode, case: Case, edit_file: Path | None) -> float:
+        """Prepare the project for the mode, build a wheel; return the wall time.
+        After an edit, the wheel must hold it (in as many extensions as use the file)."""
         if mode.prepare in ("clean", "cold", "fresh"):
             clean(project)
         if mode.prepare == "fresh":
             self.renew(project)
         else:
             shutil.rmtree(project / "dist", ignore_errors=True)
+        marker, users = b"", 0
         if mode.prepare == "edit":
             assert edit_file is not None
-            self.edit(project / edit_file)
+            marker, users = self.edit(project / edit_file), 1
+        elif mode.prepare == "edit-pxd":
+            marker, users = self.edit(project / case.pxd), case.pxd_users
         with caches(mode.prepare == "cold") as extra:
             env = build_env(extra)
             args = command(mode.frontend)
@@ -269,7 +302,31 @@ class Runner:
         if result.returncode != 0 or len(wheels) != 1:
             tail = "\n".join(self.log.read_text(encoding="utf-8").splitlines()[-30:])
             raise SystemExit(f"benchmark: build failed ({' '.join(args)} in {project}):\n{tail}")
+        if marker:
+            found = holding(wheels[0], marker)
+            if len(found) != users:
+                raise SystemExit(
+                    f"benchmark: {project.name}'s wheel is stale: {marker.decode()} is in "
+                    f"{len(found)} extensions ({', '.join(found) or 'none'}), not {users}"
+                )
         return elapsed
+
+
+def holding(wheel: Path, marker: bytes) -> list[str]:
+    """The wheel's extensions whose binary contains ``marker``."""
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:
+        return [
+            name
+            for name in zf.namelist()
+            if name.endswith((".so", ".pyd")) and marker in zf.read(name)
+        ]
+
+
+def _generated_by_cython(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(22) == b"/* Generated by Cython"
 
 
 def make_projects(name: str, case: Case, work: Path, modes: list[str]) -> dict[str, Path]:
@@ -301,6 +358,8 @@ def backends_for(case_name: str, case: Case, mode_name: str, made: dict[str, Pat
         return [report.ZLIG] if case_name == "a" else []
     if mode_name.startswith("edit") and not case.compiled:
         return []
+    if mode_name == "edit-pxd" and not case.pxd:
+        return []
     return [b for b in made if mode_name == "noop" or b != report.FLIT_PURE]
 
 
@@ -328,10 +387,10 @@ def run_case(
         times: dict[str, list[float]] = {b: [] for b in backends}
         if mode.prepare != "cold":  # warm Zig's and uv's caches; the state to rebuild from
             for backend in backends:
-                runner.build(made[backend], mode, target)
+                runner.build(made[backend], mode, case, target)
         for _ in range(reps):  # alternating: zlig, setuptools, zlig, setuptools, ...
             for backend in backends:
-                times[backend].append(runner.build(made[backend], mode, target))
+                times[backend].append(runner.build(made[backend], mode, case, target))
         timings[mode_name] = times
         summary = ", ".join(f"{b} {min(t):.2f}s" for b, t in times.items())
         print(f"benchmark:   fastest: {summary}", file=sys.stderr)

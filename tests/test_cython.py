@@ -32,9 +32,9 @@ CALLS = (
     "from cypkg import first, second, helped, vec\n"
     "print(first.double(3), first.scaled(2), first.offset(), first.double.__doc__,"
     " second.quadruple(3), second.hundred(), second.thousand(), helped.add(2, 3),"
-    " vec.total([1, 2, 3]))\n"
+    " vec.total([1, 2, 3]), vec.limit())\n"
 )
-OUTPUT = "6 20 7 double(int x) 12 100 1000 5 6\n"
+OUTPUT = "6 20 7 double(int x) 12 100 1000 5 6 1000\n"
 
 
 def translated(stdout: str) -> list[str]:
@@ -87,6 +87,8 @@ def test_wheel_and_sdist_members(project) -> None:
             "src/cypkg/second.pyx",
             "src/cypkg/shared.pxd",
             "src/cypkg/vec.pyx",
+            "src/cypkg/vec_base.h",
+            "src/cypkg/vec_limits.h",
         )
     }
     # The generated files are in the build folder only.
@@ -423,3 +425,24 @@ def test_linetrace_needs_the_full_api(project, tmp_path: Path) -> None:
         "to measure coverage"
     ]
     assert tree_digest(path) == before
+
+
+def test_an_edit_relinks_only_its_extension(project) -> None:
+    """The four modules share one folder: an edited .pyx, or a header only one
+    of them uses, compiles and links that module alone."""
+    from .test_incremental import cache_files
+
+    path = project("cython")
+    for pyx in (path / "src" / "cypkg").glob("*.pyx"):  # objects no earlier test made
+        pyx.write_text(pyx.read_text() + f"\n\ndef _unique():\n    return {str(path)!r}\n")
+    build(path)
+    libraries = cache_files(".so", "libcypkg.")
+    helped = path / "src" / "cypkg" / "helped.pyx"
+    helped.write_text(helped.read_text() + "\n\ndef edited():\n    return 1\n")
+    assert translated(build(path)) == ["cypkg.helped"]
+    assert {p.name for p in cache_files(".so", "libcypkg.") - libraries} == {"libcypkg.helped.so"}
+    libraries = cache_files(".so", "libcypkg.")
+    base = path / "src" / "cypkg" / "vec_base.h"
+    base.write_text(base.read_text().replace("250", "300"))
+    assert translated(build(path)) == []
+    assert {p.name for p in cache_files(".so", "libcypkg.") - libraries} == {"libcypkg.vec.so"}

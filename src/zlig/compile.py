@@ -207,7 +207,8 @@ def _compile(
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
     _write_if_changed(folder / CPU_RUNTIME.name, CPU_RUNTIME.read_text(encoding="utf-8"))
     write_stamp_sources(
-        folder, {ext.name: fingerprint([ext], settings.root) for ext in settings.extensions}
+        folder,
+        {ext.name: fingerprint([ext], settings.root, headers=False) for ext in settings.extensions},
     )
     if any(ext.pyx for ext in settings.extensions):
         from . import cython

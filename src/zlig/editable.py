@@ -39,17 +39,17 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     target = resolve(settings)
     folder = build_folder(settings, target)
     # A changed hook file is a reason to rebuild; the generated folder is not
-    # watched (the hooks rewrite it on every rebuild), but it is part of each
-    # extension's stamp, so that Zig sees a generated header change.
+    # watched (the hooks rewrite it on every rebuild), but its files are
+    # inputs of each extension's stamp, as compile.py reckons them, so that
+    # Zig sees a generated header change.
     folders, files = watched(settings.extensions, settings.root, rebuild_hook_files(settings))
-    stamps = {ext.name: watched([ext], settings.root) for ext in settings.extensions}
-    hooks = None
+    extensions = settings.extensions
     if has_build_hooks(settings):
-        from .hooks import generated_folder
+        from .hooks import generated_folder, with_generated
 
-        generated = str(generated_folder(folder))
-        for ext_folders, _ in stamps.values():
-            ext_folders.append(generated)
+        extensions = with_generated(extensions, generated_folder(folder), settings.root)
+    stamps = {ext.name: watched([ext], settings.root) for ext in extensions}
+    hooks = None
     if rebuild_hook_files(settings):  # after-build hooks do not run on import
         context = make_hook_context(settings, target, folder, editable=True)
         hooks = {

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 WATCHED_SUFFIXES = frozenset(
     ".c .cc .cpp .cxx .c++ .zig .h .hh .hpp .hxx .inc .inl .ipp .tcc .def .pyx .pxd .pxi".split()
 )
+#: Of those, the files that other files include (textually or by cimport).
+#: In a watched folder, a source counts by its name (a new or removed one is a
+#: change); its size and time count where it is among the fingerprint's own
+#: files, so that editing one extension's source leaves another's as it was.
+INCLUDED_SUFFIXES = frozenset(".h .hh .hpp .hxx .inc .inl .ipp .tcc .def .pxd .pxi".split())
 STAMP = "editable-stamp.txt"
 #: The folder of the stamp C files, ``<extension name>.c``, that carry each
 #: extension's inputs' fingerprint into its compile steps.
@@ -150,8 +155,13 @@ class locked:
             self.fd = -1
 
 
-def fingerprint(folders: Sequence[str], files: Sequence[str]) -> str:
-    """A digest of the watched files' names, sizes and modification times."""
+def fingerprint(folders: Sequence[str], files: Sequence[str], headers: bool = True) -> str:
+    """A digest of the names, sizes and modification times of ``files`` and
+    (``headers``) of the headers in ``folders``, and of the names of the other
+    files there. An extension's stamp leaves out the headers it does not
+    include: a header edit then changes only the stamps of the extensions that
+    include it (a header found by neither scan nor include folder, e.g. named
+    by a macro, is still followed by Zig's own cache)."""
     import hashlib
 
     digest = hashlib.sha256()
@@ -164,8 +174,11 @@ def fingerprint(folders: Sequence[str], files: Sequence[str]) -> str:
             digest.update(f"{folder} missing\n".encode("utf-8", "surrogateescape"))
             continue
         for entry in entries:
-            if os.path.splitext(entry.name)[1] in WATCHED_SUFFIXES:
+            suffix = os.path.splitext(entry.name)[1]
+            if headers and suffix in INCLUDED_SUFFIXES:
                 digest.update(stat_line(entry.path).encode("utf-8", "surrogateescape"))
+            elif suffix in WATCHED_SUFFIXES:
+                digest.update(f"{entry.path}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -261,7 +274,10 @@ class EditableFinder:
                 self.run_hooks(fullname, verbose)
             if config.get("cython"):
                 self.translate(fullname, verbose)
-            stamps = {name: fingerprint(*inputs) for name, inputs in config["stamps"].items()}
+            stamps = {
+                name: fingerprint(inputs[0], inputs[1], headers=False)
+                for name, inputs in config["stamps"].items()
+            }
             write_stamp_sources(folder, stamps)
             result = subprocess.run(
                 args,

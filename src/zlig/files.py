@@ -31,6 +31,8 @@ _INCLUDE = re.compile(
 
 #: ``include "x.pxi"``, ``cimport a.b``, ``from a.b cimport c, d`` and ``from . cimport c``.
 _CYTHON_INCLUDE = re.compile(rb"""^[ \t]*include[ \t]+["']([^"']+)["']""", re.MULTILINE)
+#: ``cdef extern from "x.h"``: a C header the generated code includes.
+_EXTERN = re.compile(rb"""^[ \t]*cdef[ \t]+extern[ \t]+from[ \t]+["']([^"'*]+)["']""", re.MULTILINE)
 _CIMPORT = re.compile(rb"^[ \t]*cimport[ \t]+([\w.]+)", re.MULTILINE)
 _FROM_CIMPORT = re.compile(
     rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+cimport[ \t]+\(?([\w, \t]+)", re.MULTILINE
@@ -100,7 +102,10 @@ def sdist_inputs(extensions: Iterable[Extension], root: Path) -> set[Path]:
                 )
             # Absolute cimports (pkg.shared) start at the folder holding the package.
             parents = [p for p in ext.pyx.parents if is_inside(p, root)]
-            files.update(cython_inputs(ext.pyx, [*cython_dirs, *parents], root))
+            used = cython_inputs(ext.pyx, [*cython_dirs, *parents, *project_dirs], root)
+            files.update(used)
+            headers = [p for p in used if p.suffix in HEADER_SUFFIXES]
+            files.update(_included_headers(headers, project_dirs, root))
     return {f for f in files if is_inside(f.resolve(), root)}
 
 
@@ -127,8 +132,9 @@ def _included_headers(sources: Iterable[Path], include_dirs: list[Path], root: P
 
 def cython_inputs(pyx: Path, include_dirs: list[Path], root: Path) -> set[Path]:
     """The project's ``.pxd`` and ``.pxi`` files a ``.pyx`` uses: its own
-    ``.pxd``, what it (and they) ``cimport`` and ``include``. A scan of the
-    text, as the sdist is packed without running Cython."""
+    ``.pxd``, what it (and they) ``cimport`` and ``include``, and the C headers
+    of their ``cdef extern from`` blocks. A scan of the text, as the sdist is
+    packed without running Cython."""
     found: set[Path] = set()
     todo = [pyx]
     own = pyx.with_suffix(".pxd")
@@ -145,7 +151,7 @@ def cython_inputs(pyx: Path, include_dirs: list[Path], root: Path) -> set[Path]:
         # _packer.pyx); a cimport names a .pxd.
         included = [
             folder / m.decode("utf-8", "replace")
-            for m in _CYTHON_INCLUDE.findall(text)
+            for m in (*_CYTHON_INCLUDE.findall(text), *_EXTERN.findall(text))
             for folder in (current.parent, *include_dirs)
         ]
         candidates = []
@@ -179,26 +185,37 @@ def watched(
     """The folders whose sources and headers make a build's inputs, and single files.
 
     Every folder holding a source or an included header, and the project's
-    include folders with their subfolders; a new file in any of them counts
-    as a change. pyproject.toml too (an editable install says to reinstall),
-    and ``extra_files`` (the before-build hooks' files).
+    include folders with their subfolders: a new file in any of them, or an
+    edited header, counts as a change. The files are the extensions' own
+    inputs, pyproject.toml (an editable install says to reinstall) and
+    ``extra_files`` (the before-build hooks' files).
     """
-    folders = {p.resolve().parent for p in sdist_inputs(extensions, root)}
+    inputs = sdist_inputs(extensions, root)
+    folders = {p.resolve().parent for p in inputs}
     for ext in extensions:
         for folder in ext.include_dirs:
             if is_inside(folder, root) and folder.is_dir():
                 folders.add(folder.resolve())
                 folders.update(p.resolve() for p in folder.rglob("*") if p.is_dir())
-    return sorted(map(str, folders)), [str(root / "pyproject.toml"), *map(str, extra_files)]
+    files = sorted({str(p.resolve()) for p in inputs})
+    return sorted(map(str, folders)), [
+        *files,
+        str(root / "pyproject.toml"),
+        *map(str, extra_files),
+    ]
 
 
 def fingerprint(
-    extensions: Sequence[Extension], root: Path, extra_files: Sequence[Path] = ()
+    extensions: Sequence[Extension],
+    root: Path,
+    extra_files: Sequence[Path] = (),
+    headers: bool = True,
 ) -> str:
-    """A digest of the watched files' names, sizes and modification times."""
+    """A digest of the watched files' names, sizes and modification times
+    (``headers=False``: an extension's stamp, see editable_loader.fingerprint)."""
     from . import editable_loader
 
-    return editable_loader.fingerprint(*watched(extensions, root, extra_files))
+    return editable_loader.fingerprint(*watched(extensions, root, extra_files), headers=headers)
 
 
 def taken_path(name: str, names: Sequence[str]) -> str:

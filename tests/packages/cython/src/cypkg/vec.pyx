@@ -10,3 +10,11 @@ def total(list values):
     for x in v:
         sum += x
     return sum
+
+
+cdef extern from "vec_limits.h":
+    int VEC_LIMIT
+
+
+def limit():
+    return VEC_LIMIT
