@@ -246,8 +246,10 @@ class Runner:
             self.originals[path] = path.read_text(encoding="utf-8")
         self.edits += 1
         marker = f"zlig-bench-edit-{self.edits}"
-        # A string the linker keeps (used), found in the built binary.
-        c = f'__attribute__((used)) static const char zlig_bench_edit_{self.edits}[] = "{marker}";'
+        # A string the compiler and the linker keep (used, retain: no --gc-sections
+        # drops it), found in the built binary.
+        name = f"zlig_bench_edit_{self.edits}"
+        c = f'__attribute__((used, retain)) static const char {name}[] = "{marker}";'
         if path.suffix in (".pyx", ".pxd"):  # Cython's verbatim C
             code = f'\ncdef extern from *:\n    """\n    {c}\n    """\n'
         else:

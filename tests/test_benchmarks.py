@@ -19,7 +19,7 @@ def git_status() -> str:
 def test_benchmark_quick_subset(tmp_path: Path) -> None:
     out = tmp_path / "results"
     before = git_status()
-    args = ["--reps", "1", "--cases", "a,d", "--modes", "clean,noop,cold", "--out", out]
+    args = ["--reps", "1", "--cases", "a,d", "--modes", "clean,noop,edit,cold", "--out", out]
     result = check([sys.executable, ROOT / "benchmarks" / "run.py", *args], cwd=tmp_path)
 
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -28,6 +28,7 @@ def test_benchmark_quick_subset(tmp_path: Path) -> None:
         ("a", "clean", "setuptools"),
         ("a", "noop", "setuptools"),
         ("a", "noop", "flit-core (pure copy)"),
+        ("a", "edit", "setuptools"),
         ("a", "cold", ""),
         ("d", "clean", "flit-core"),
         ("d", "noop", "flit-core"),
@@ -47,3 +48,22 @@ def test_benchmark_quick_subset(tmp_path: Path) -> None:
     assert (out / "results.png").read_bytes().startswith(b"\x89PNG")
     assert "| a | clean (rm -rf build dist), no isolation | setuptools |" in result.stdout
     assert git_status() == before  # everything was built in copies, under .cache
+
+
+def test_a_stale_build_is_caught(tmp_path: Path) -> None:
+    """The edit check reads the built binaries: a wheel whose extension lacks
+    the edit's marker is stale."""
+    import zipfile
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    wheel = tmp_path / "x-1.0-cp311-cp311-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("x/_a.cpython-311-x86_64-linux-gnu.so", b"\x7fELF...zlig-bench-edit-3...")
+        zf.writestr("x/_b.cpython-311-x86_64-linux-gnu.so", b"\x7fELF...zlig-bench-edit-2...")
+        zf.writestr("x/notes.txt", b"zlig-bench-edit-3")
+    assert run.holding(wheel, b"zlig-bench-edit-3") == ["x/_a.cpython-311-x86_64-linux-gnu.so"]
+    assert run.holding(wheel, b"zlig-bench-edit-4") == []
