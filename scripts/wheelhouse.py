@@ -29,6 +29,7 @@ REQUIREMENTS = [
     "Cython>=3.1",
     "flit_core==4.2.0",
     "packaging",
+    "pathspec",
     "pyelftools",
     "tomli",
     "ziglang==0.16.0",

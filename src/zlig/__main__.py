@@ -1,7 +1,8 @@
-"""``python -m zlig``: build extensions in place for working from the source tree.
+"""``python -m zlig``: build extensions in place, and show what a build will pack.
 
 python -m zlig build --inplace [-C key=value ...]
 python -m zlig clean
+python -m zlig inspect [--json] [-C key=value ...]
 """
 
 from __future__ import annotations
@@ -25,7 +26,19 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="place each built extension next to its sources (as setup.py build_ext --inplace)",
     )
-    build.add_argument(
+    _config_option(build)
+    commands.add_parser("clean", help="remove what 'build --inplace' made, and the build folder")
+    inspect = commands.add_parser(
+        "inspect",
+        help="show, without compiling, what the sdist and the wheel will contain and why",
+    )
+    inspect.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    _config_option(inspect)
+    return parser
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "-C",
         "--config-setting",
         action="append",
@@ -33,8 +46,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="a build option, as with pip's -C (e.g. -C optimize=Debug)",
     )
-    commands.add_parser("clean", help="remove what 'build --inplace' made, and the build folder")
-    return parser
 
 
 def _config_settings(values: Sequence[str]) -> dict[str, str]:
@@ -51,7 +62,20 @@ def _config_settings(values: Sequence[str]) -> dict[str, str]:
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     root = Path.cwd()
-    if args.command == "build":
+    if args.command == "inspect":
+        from .manifest import manifest, text
+        from .project import flit_errors
+
+        settings = config.load(root, _config_settings(args.config_setting))
+        with flit_errors():
+            data = manifest(settings)
+        if args.json:
+            import json
+
+            print(json.dumps(data, indent=2))
+        else:
+            print(text(data), end="")
+    elif args.command == "build":
         settings = config.load(root, _config_settings(args.config_setting))
         for path in build_inplace(settings):
             print(f"built {path.relative_to(settings.root)}")

@@ -97,14 +97,18 @@ def prepare_metadata_for_build_editable(
 
 
 def _prepare_metadata(metadata_directory: Path, settings: config.Settings) -> str:
-    from .compile import build_extensions
+    from .compile import build_extensions, expected_tag, has_build_hooks
     from .wheel import write_metadata_dir
 
+    if has_build_hooks(settings):
+        # Hooks never run here (their sources may be generated, and a frontend
+        # asking for metadata expects no build steps): the WHEEL file names
+        # the tag the audit gives at the floor; build_wheel writes the real one.
+        return write_metadata_dir(settings.project, metadata_directory, expected_tag(settings))
     # The tag depends on what the audit finds in the built files, so build
     # them now; build_wheel then finds everything in Zig's cache.
-    with build_extensions(settings) as (tag, _):
-        pass
-    return write_metadata_dir(settings.project, metadata_directory, tag)
+    with build_extensions(settings) as build:
+        return write_metadata_dir(settings.project, metadata_directory, build.tag)
 
 
 @_hook
@@ -117,8 +121,8 @@ def build_wheel(
     from .wheel import make_wheel
 
     settings = _settings(config_settings)
-    with build_extensions(settings) as (tag, built):
-        return make_wheel(settings, Path(wheel_directory), tag, built)
+    with build_extensions(settings) as build:
+        return make_wheel(settings, Path(wheel_directory), build.tag, build.built, build.added)
 
 
 @_hook
@@ -134,10 +138,12 @@ def build_editable(
 
     settings = _settings(config_settings)
     # Taken before compiling: an edit made while Zig runs triggers the next rebuild.
-    before = fingerprint(settings.extensions, settings.root)
-    with build_extensions(settings) as (tag, built):
-        files = editable.loader_files(settings, built, before) if built else {}
-        return make_wheel(settings, Path(wheel_directory), tag, editable_files=files)
+    before = fingerprint(settings.extensions, settings.root, editable.rebuild_hook_files(settings))
+    # Files the hooks add to the wheel are not installed: the package is
+    # imported from the tree (hook_context.Context.editable says so).
+    with build_extensions(settings, editable=True) as build:
+        files = editable.loader_files(settings, build.built, before) if build.built else {}
+        return make_wheel(settings, Path(wheel_directory), build.tag, editable_files=files)
 
 
 @_hook

@@ -22,6 +22,7 @@ from .errors import BuildError
 from .extension import Extension
 
 if TYPE_CHECKING:
+    from .hook_context import Context
     from .target import Target
 
 # The modules that plan and audit a build are imported when there is something
@@ -43,11 +44,23 @@ class Built(NamedTuple):
     wheel_path: str
 
 
+class Build(NamedTuple):
+    """What a build gives the packing step."""
+
+    #: The wheel tag the built files earn.
+    tag: str
+    built: list[Built]
+    #: Files the hooks add to the wheel: archive path -> file.
+    added: dict[str, Path]
+
+
 def build_folder(settings: Settings, target: Target) -> Path:
-    return _build_dir(settings) / target.build_tag(settings.extensions)
+    if not settings.extensions:  # hooks of a pure project
+        return build_dir(settings) / PURE_TAG
+    return build_dir(settings) / target.build_tag(settings.extensions)
 
 
-def _build_dir(settings: Settings) -> Path:
+def build_dir(settings: Settings) -> Path:
     """The project's build folder or, if the project cannot be written to
     (a read-only mount), a folder of its own in zlig's cache."""
     try:
@@ -66,9 +79,14 @@ def _build_dir(settings: Settings) -> Path:
         return fallback
 
 
+def has_build_hooks(settings: Settings) -> bool:
+    return any(h.stage in ("before-build", "after-build") for h in settings.hooks)
+
+
 @contextlib.contextmanager
-def build_extensions(settings: Settings) -> Iterator[tuple[str, list[Built]]]:
-    """Compile the project's extensions; give the wheel tag they earn and the files.
+def build_extensions(settings: Settings, editable: bool = False) -> Iterator[Build]:
+    """Run the build hooks and compile the project's extensions; give the
+    wheel tag they earn, the files, and what the hooks add to the wheel.
 
     On Linux with a manylinux floor, the built files are audited and the wheel
     gets the oldest manylinux tag they all satisfy. The build folder stays
@@ -76,34 +94,89 @@ def build_extensions(settings: Settings) -> Iterator[tuple[str, list[Built]]]:
     project for the same tag (or an editable import rebuilding) waits, rather
     than replace the outputs while they are read.
     """
-    if not settings.extensions:
-        yield PURE_TAG, []
+    if not settings.extensions and not has_build_hooks(settings):
+        yield Build(PURE_TAG, [], {})
         return
-    from . import zig
     from .editable_loader import locked
     from .target import resolve
 
     target = resolve(settings)
     folder = build_folder(settings, target)
     folder.mkdir(exist_ok=True)
-    zig_exe = zig.find_zig()
-    from . import console
-
     with locked(folder):
-        start = time.monotonic()
-        built, compiled = _compile(settings, target, folder, zig_exe)
-        if "-linux-" in target.platform.zig_target:  # ELF files
-            from . import linkcheck
+        context = None
+        if has_build_hooks(settings):
+            from . import hooks
 
-            with console.timed("undefined-symbol check", settings.verbose):
-                linkcheck.check(built, target, settings.root)
+            context = make_hook_context(settings, target, folder, editable)
+            hooks.run("before-build", settings.hooks, context)
+            generated = hooks.generated_folder(folder)
+            settings = settings._replace(
+                extensions=hooks.with_generated(settings.extensions, generated, settings.root)
+            )
+        built: list[Built] = []
+        compiled: list[str] = []
+        start = time.monotonic()
+        if settings.extensions:
+            built, compiled = _build(settings, target, folder)
+        if context is not None:
+            context.built = {b.extension.name: b.path for b in built}
+            hooks.run("after-build", settings.hooks, context)
+        from . import console
+
         with console.timed("manylinux audit", settings.verbose):
-            tag = _tag(target, built)
+            tag = _tag(target, built) if settings.extensions else PURE_TAG
         extensions = [b.extension for b in built]
         if built:
             seconds = time.monotonic() - start
             print(console.built_line(extensions, compiled, seconds, tag), flush=True)
-        yield tag, built
+        yield Build(tag, built, dict(context.wheel_files) if context is not None else {})
+
+
+def make_hook_context(settings: Settings, target: Target, folder: Path, editable: bool) -> Context:
+    """The context the build hooks share (a hook_context.Context)."""
+    from . import hooks
+    from .plan import output_name
+
+    pure = not settings.extensions
+    return hooks.make_context(
+        settings,
+        folder,
+        target="" if pure else target.platform.zig_target,
+        tag=PURE_TAG if pure else target.build_tag(settings.extensions),
+        editable=editable,
+        outputs={ext.name: output_name(ext, target) for ext in settings.extensions},
+    )
+
+
+def _build(settings: Settings, target: Target, folder: Path) -> tuple[list[Built], list[str]]:
+    """Compile and link with Zig, then check the undefined symbols."""
+    from . import console, zig
+
+    built, compiled = _compile(settings, target, folder, zig.find_zig())
+    if "-linux-" in target.platform.zig_target:  # ELF files
+        from . import linkcheck
+
+        with console.timed("undefined-symbol check", settings.verbose):
+            linkcheck.check(built, target, settings.root)
+    return built, compiled
+
+
+def expected_tag(settings: Settings) -> str:
+    """The tag the wheel gets if the audit passes at the manylinux floor,
+    without compiling (prepare_metadata of a project with hooks; inspect)."""
+    if not settings.extensions:
+        return PURE_TAG
+    from .target import resolve
+
+    target = resolve(settings)
+    plat = target.platform
+    platform_tag = plat.plain_tag
+    if plat.manylinux:
+        from . import manylinux
+
+        platform_tag = manylinux.floor_policy(plat.manylinux, "manylinux").tags(plat.arch)
+    return f"{target.python_tag(settings.extensions)}-{platform_tag}"
 
 
 def _tag(target: Target, built: list[Built]) -> str:

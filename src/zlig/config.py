@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
-from . import validate
+from . import hooks as _hooks
+from . import sdist_files, validate
 from .errors import ConfigError
 from .extension import (
+    GENERATED,
     SHARED_KEYS,
     Extension,
     check_optimize,
@@ -166,7 +168,7 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 #: Keys of [tool.zlig] that describe the project's layout: not options.
-LAYOUT_KEYS = ("extensions", "python-source", "wheel", "cython-requires")
+LAYOUT_KEYS = ("extensions", "python-source", "wheel", "cython-requires", "hooks", "sdist")
 TOOL_KEYS = (*LAYOUT_KEYS, *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
 #: Compiler flags that make code for the build machine's own CPU.
 NATIVE_FLAGS = ("-march=native", "-mtune=native", "-mcpu=native")
@@ -197,6 +199,12 @@ class Settings(NamedTuple):
     wheel_include: tuple[Path, ...] = ()
     #: What get_requires asks for to translate .pyx sources.
     cython_requires: str = "Cython>=3.1"
+    #: ``[tool.zlig.hooks]``, in the order they run within each stage.
+    hooks: tuple[_hooks.Hook, ...] = ()
+    #: ``[tool.zlig.sdist]``.
+    sdist: sdist_files.SdistOptions = sdist_files.SdistOptions()
+    #: The config settings as given (hooks see them), sorted pairs.
+    config_settings: tuple[tuple[str, Any], ...] = ()
     #: Write Cython's HTML annotation beside each generated file (-C cython-annotate=true).
     cython_annotate: bool = False
 
@@ -238,6 +246,14 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
     )
     if options["manylinux"] != "off":
         _refuse_native(tool)
+    hooks = _hooks.parse(tool.get("hooks", {}), root)
+    if not any(h.stage == "before-build" for h in hooks):
+        for ext in extensions:
+            if ext.generated_sources:
+                raise ConfigError(
+                    f"{ext.key}.sources: {GENERATED}{ext.generated_sources[0][0]} names a "
+                    "generated file, but tool.zlig.hooks has no before-build hook to make it"
+                )
     if options["cython-linetrace"] == "true":
         extensions = tuple(map(_traced, extensions))
     return Settings(
@@ -255,6 +271,9 @@ def load(root: Path, config_settings: Mapping[str, Any] | None = None) -> Settin
         cython_requires=(
             _requirement(tool["cython-requires"]) if "cython-requires" in tool else "Cython>=3.1"
         ),
+        hooks=hooks,
+        sdist=sdist_files.parse(tool.get("sdist", {})),
+        config_settings=tuple(sorted((config_settings or {}).items())),
         cython_annotate=options["cython-annotate"] == "true",
     )
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import cython, cython_runner, diagnostics, editable_loader, pchscan, zig
-from .compile import Built, build_folder
+from . import cython, cython_runner, diagnostics, editable_loader, hook_context, pchscan, zig
+from .compile import Built, build_folder, has_build_hooks, make_hook_context
 from .config import Settings
 from .files import watched
 from .target import resolve
@@ -24,6 +24,12 @@ _LOADER_SOURCE = Path(editable_loader.__file__)
 _DIAGNOSTICS_SOURCE = Path(diagnostics.__file__)
 _CYTHON_RUNNER_SOURCE = Path(cython_runner.__file__)
 _PCHSCAN_SOURCE = Path(pchscan.__file__)
+_HOOK_CONTEXT_SOURCE = Path(hook_context.__file__)
+
+
+def rebuild_hook_files(settings: Settings) -> list[Path]:
+    """The files of the hooks a rebuild on import runs (before-build)."""
+    return [h.path for h in settings.hooks if h.stage == "before-build"]
 
 
 def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dict[str, str]:
@@ -33,8 +39,36 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     Also writes the stamp, so the first import after installing does not
     run Zig again.
     """
-    folder = build_folder(settings, resolve(settings))
-    folders, files = watched(settings.extensions, settings.root)
+    target = resolve(settings)
+    folder = build_folder(settings, target)
+    # A changed hook file is a reason to rebuild; the generated folder is not
+    # watched (the hooks rewrite it on every rebuild), but its files are
+    # inputs of each extension's stamp, as compile.py reckons them, so that
+    # Zig sees a generated header change.
+    folders, files = watched(settings.extensions, settings.root, rebuild_hook_files(settings))
+    extensions = settings.extensions
+    if has_build_hooks(settings):
+        from .hooks import generated_folder, with_generated
+
+        extensions = with_generated(extensions, generated_folder(folder), settings.root)
+    stamps = {ext.name: watched([ext], settings.root) for ext in extensions}
+    hooks = None
+    if rebuild_hook_files(settings):  # after-build hooks do not run on import
+        context = make_hook_context(settings, target, folder, editable=True)
+        hooks = {
+            "hooks": [h.spec for h in settings.hooks if h.stage == "before-build"],
+            "context": {
+                "root": str(context.root),
+                "build_dir": str(context.build_dir),
+                "name": context.name,
+                "version": context.version,
+                "target": context.target,
+                "tag": context.tag,
+                "config_settings": context.config_settings,
+                "extensions": context.extensions,
+                "editable": True,
+            },
+        }
     pyproject = str(settings.root / "pyproject.toml")
     config = {
         "name": settings.project.module,
@@ -48,7 +82,9 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
         "folders": folders,
         "files": files,
         # Each extension's inputs, for its stamp (editable_loader.write_stamp_sources).
-        "stamps": {ext.name: watched([ext], settings.root) for ext in settings.extensions},
+        "stamps": stamps,
+        # The before-build hooks, run in a subprocess before each rebuild.
+        "hooks": hooks,
         # .pyx sources to translate again when they or what they use changed.
         "cython": [
             cython.plan(ext, settings.project, folder, settings.cython_annotate).job
@@ -74,6 +110,8 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
         wheel_files[f"{module}_cython.py"] = _CYTHON_RUNNER_SOURCE.read_text(encoding="utf-8")
     if config["pch"]:  # imported by the loader before a rebuild
         wheel_files[f"{module}_pchscan.py"] = _PCHSCAN_SOURCE.read_text(encoding="utf-8")
+    if hooks:  # run as a script by the loader when a rebuild runs the hooks
+        wheel_files[f"{module}_hooks.py"] = _HOOK_CONTEXT_SOURCE.read_text(encoding="utf-8")
     return wheel_files
 
 

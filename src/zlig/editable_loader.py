@@ -131,6 +131,15 @@ def pch_still_usable(checks: Sequence[Sequence[Any]]) -> bool:
     )
 
 
+def hook_runner() -> str:
+    """The file that runs the before-build hooks as a script: zlig's
+    hook_context.py, or in an editable wheel its copy beside this one."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    if __package__:
+        return os.path.join(folder, "hook_context.py")
+    return os.path.join(folder, __name__ + "_hooks.py")
+
+
 def diagnostics() -> Any:
     """zlig's diagnostics module; in an editable wheel, its copy beside this one."""
     if __package__:
@@ -283,15 +292,19 @@ class EditableFinder:
 
         zig = self.find_zig(fullname)
         try:
-            pch = pch_still_usable(config.get("pch", ()))
-            args = zig_build_command(zig, config["out"], pch=pch, verbose=verbose)
+            jobs()  # a bad $ZLIG_JOBS is reported before anything runs
         except ValueError as e:
             raise ImportError(f"zlig: {e}") from None
-        if verbose:
-            print("+ " + " ".join(args), file=sys.stderr, flush=True)
         with locked(folder):
+            if config.get("hooks"):
+                self.run_hooks(fullname, verbose)
             if config.get("cython"):
                 self.translate(fullname, verbose)
+            # After the hooks: a generated source is checked as it now is.
+            pch = pch_still_usable(config.get("pch", ()))
+            args = zig_build_command(zig, config["out"], pch=pch, verbose=verbose)
+            if verbose:
+                print("+ " + " ".join(args), file=sys.stderr, flush=True)
             stamps = {
                 name: fingerprint(inputs[0], inputs[1], headers=False)
                 for name, inputs in config["stamps"].items()
@@ -327,6 +340,38 @@ class EditableFinder:
                 "if you changed [tool.zlig], install it again (pip install -e .)",
                 file=sys.stderr,
             )
+
+    def run_hooks(self, fullname: str, verbose: bool) -> None:
+        """Run the before-build hooks in a subprocess of this Python: never
+        in the importing process, which has its own modules and state."""
+        import json
+        import subprocess
+
+        args = [sys.executable, hook_runner()]
+        if verbose:
+            print(f"+ {args[0]} {args[1]} (before-build hooks)", file=sys.stderr, flush=True)
+        # The job on stdin: a project's list of sources may be longer than
+        # one command-line argument may be.
+        result = subprocess.run(
+            args,
+            cwd=self.config["root"],
+            input=json.dumps(self.config["hooks"]),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+        output = result.stdout.rstrip()
+        if result.returncode != 0:
+            lines = output.splitlines()
+            line = lines[-1] if lines else f"exit status {result.returncode}"
+            raise ImportError(
+                f"zlig: rebuilding {fullname} failed: {line.removeprefix('zlig: error: ')}"
+                + (f"\n{output}" if output else ""),
+                name=fullname,
+            )
+        if output:
+            print(output, file=sys.stderr)
 
     def translate(self, fullname: str, verbose: bool) -> None:
         """Run Cython (in subprocesses of this Python) on the .pyx files whose

@@ -31,6 +31,10 @@ SOURCE_LANGUAGES = {
     ".pyx": "cython",
 }
 LANGUAGES = ("c", "c++")
+#: How a source in the generated folder (zlig/hooks.py) is written in ``sources``.
+GENERATED = "$generated/"
+#: What generated sources may be: compiled as they are (no Cython, no Zig root).
+GENERATED_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".S", ".s")
 #: The keys of a source given as a table: ``{ path = "x.c", extra-compile-args = [...] }``.
 SOURCE_KEYS = ("path", "extra-compile-args", "marker")
 OPTIMIZE_MODES = ("Debug", "ReleaseSafe", "ReleaseFast", "ReleaseSmall")
@@ -87,6 +91,9 @@ class Extension(NamedTuple):
     cython_compile_time_env: tuple[tuple[str, str], ...] = ()
     #: Absolute folders Cython searches for ``cimport``-ed ``.pxd`` and included ``.pxi``.
     cython_include_dirs: tuple[Path, ...] = ()
+    #: ``$generated/...`` sources: (pattern below the generated folder, compiler
+    #: arguments), found once the before-build hooks have run (hooks.with_generated).
+    generated_sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def languages(self) -> set[str]:
         return {SOURCE_LANGUAGES[s.suffix] for s in self.sources}
@@ -308,12 +315,15 @@ def _extension(
     for required in ("name", "sources"):
         if required not in item:
             raise ConfigError(f"{key}: missing required key {required!r}")
-    sources, source_args, others = _sources(item["sources"], f"{key}.sources", root, environment)
+    sources, source_args, others, generated = _sources(
+        item["sources"], f"{key}.sources", root, environment
+    )
     base = default._replace(
         name=_module_name(item["name"], f"{key}.name", project),
         sources=sources,
         source_args=source_args,
         other_sources=others,
+        generated_sources=generated,
         key=key,
     )
     return merge(base, parse_shared(item, key, root))
@@ -343,9 +353,15 @@ def _module_name(value: Any, key: str, project: Project) -> str:
 
 def _sources(
     value: Any, key: str, root: Path, environment: Callable[[], dict[str, str]]
-) -> tuple[tuple[Path, ...], tuple[tuple[Path, tuple[str, ...]], ...], tuple[Path, ...]]:
+) -> tuple[
+    tuple[Path, ...],
+    tuple[tuple[Path, tuple[str, ...]], ...],
+    tuple[Path, ...],
+    tuple[tuple[str, tuple[str, ...]], ...],
+]:
     """The files to compile, the compiler arguments of those given as tables,
-    and the files a marker leaves out of this build."""
+    the files a marker leaves out of this build, and the generated sources
+    (``$generated/...``, with their arguments)."""
     if not isinstance(value, list):
         raise ConfigError(
             f"{key} must be a list of file patterns and tables "
@@ -356,6 +372,7 @@ def _sources(
     found: set[Path] = set()
     others: set[Path] = set()
     source_args: list[tuple[Path, tuple[str, ...]]] = []
+    generated: list[tuple[str, tuple[str, ...]]] = []
     for index, item in enumerate(value):
         if isinstance(item, dict):
             where = f"{key}[{index}]"
@@ -368,11 +385,19 @@ def _sources(
                     item.get("extra-compile-args", []), f"{where}.extra-compile-args"
                 )
             )
+            if pattern.startswith(GENERATED):
+                rest = _generated_pattern(pattern, f"{where}.path")
+                if "marker" not in item or _marker(item["marker"], f"{where}.marker", environment):
+                    generated.append((rest, args))
+                continue
             matches = _matches(pattern, f"{where}.path", root)
             if "marker" in item and not _marker(item["marker"], f"{where}.marker", environment):
                 others.update(matches)
                 continue
             source_args += [(path, args) for path in matches if args]
+        elif isinstance(item, str) and item.startswith(GENERATED):
+            generated.append((_generated_pattern(item, key), ()))
+            continue
         elif isinstance(item, str) and item:
             matches = _matches(item, key, root)
         else:
@@ -381,7 +406,7 @@ def _sources(
                 f"{{ path = ..., extra-compile-args = [...] }}, not {validate.type_name(item)}"
             )
         found.update(matches)
-    if not found:
+    if not found and not generated:
         raise ConfigError(f"{key}: every source is left out by its marker")
     zig_roots = [p for p in found if p.suffix == ".zig"]
     if len(zig_roots) > 1:
@@ -398,7 +423,21 @@ def _sources(
             f"module ({names}); give each .pyx an extension of its own, and share code "
             "through .pxd files"
         )
-    return tuple(sorted(found)), tuple(source_args), tuple(sorted(others - found))
+    return tuple(sorted(found)), tuple(source_args), tuple(sorted(others - found)), tuple(generated)
+
+
+def _generated_pattern(pattern: str, key: str) -> str:
+    """Check a ``$generated/...`` source (it cannot be matched yet: the hooks
+    have not run) and return the part below the folder."""
+    rest = pattern[len(GENERATED) :]
+    if not rest or Path(rest).is_absolute() or ".." in Path(rest).parts:
+        raise ConfigError(f"{key}: {pattern!r} must name a file inside the generated folder")
+    if Path(rest).suffix not in GENERATED_SUFFIXES:
+        raise ConfigError(
+            f"{key}: {pattern!r}: a generated source must be a C, C++ or assembly file "
+            f"({', '.join(GENERATED_SUFFIXES)})"
+        )
+    return rest
 
 
 def _marker(value: Any, key: str, environment: Callable[[], dict[str, str]]) -> bool:

@@ -179,13 +179,16 @@ def cython_inputs(pyx: Path, include_dirs: list[Path], root: Path) -> set[Path]:
     return found
 
 
-def watched(extensions: Sequence[Extension], root: Path) -> tuple[list[str], list[str]]:
+def watched(
+    extensions: Sequence[Extension], root: Path, extra_files: Sequence[Path] = ()
+) -> tuple[list[str], list[str]]:
     """The folders whose sources and headers make a build's inputs, and single files.
 
     Every folder holding a source or an included header, and the project's
     include folders with their subfolders: a new file in any of them, or an
     edited header, counts as a change. The files are the extensions' own
-    inputs, and pyproject.toml (an editable install says to reinstall).
+    inputs, pyproject.toml (an editable install says to reinstall) and
+    ``extra_files`` (the before-build hooks' files).
     """
     inputs = sdist_inputs(extensions, root)
     folders = {p.resolve().parent for p in inputs}
@@ -195,12 +198,34 @@ def watched(extensions: Sequence[Extension], root: Path) -> tuple[list[str], lis
                 folders.add(folder.resolve())
                 folders.update(p.resolve() for p in folder.rglob("*") if p.is_dir())
     files = sorted({str(p.resolve()) for p in inputs})
-    return sorted(map(str, folders)), [*files, str(root / "pyproject.toml")]
+    return sorted(map(str, folders)), [
+        *files,
+        str(root / "pyproject.toml"),
+        *map(str, extra_files),
+    ]
 
 
-def fingerprint(extensions: Sequence[Extension], root: Path, headers: bool = True) -> str:
+def fingerprint(
+    extensions: Sequence[Extension],
+    root: Path,
+    extra_files: Sequence[Path] = (),
+    headers: bool = True,
+) -> str:
     """A digest of the watched files' names, sizes and modification times
     (``headers=False``: an extension's stamp, see editable_loader.fingerprint)."""
     from . import editable_loader
 
-    return editable_loader.fingerprint(*watched(extensions, root), headers=headers)
+    return editable_loader.fingerprint(*watched(extensions, root, extra_files), headers=headers)
+
+
+def taken_path(name: str, names: Sequence[str]) -> str:
+    """How an archive that holds ``names`` already uses the path ``name``
+    (a file and a folder of one name cannot both be unpacked), or ""."""
+    if name in names:
+        return f"{name!r} is already a file"
+    if any(n.startswith(name + "/") for n in names):
+        return f"{name!r} is already a folder"
+    for n in names:
+        if name.startswith(n + "/"):
+            return f"{n!r} is already a file"
+    return ""

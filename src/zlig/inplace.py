@@ -38,8 +38,8 @@ def copy_inplace(settings: Settings, built: Sequence[Built]) -> list[Path]:
 
 def build_inplace(settings: Settings) -> list[Path]:
     """``python -m zlig build --inplace``: compile, then place next to the sources."""
-    with build_extensions(settings) as (_, built):
-        return copy_inplace(settings, built)
+    with build_extensions(settings) as build:
+        return copy_inplace(settings, build.built)
 
 
 def clean(settings: Settings) -> list[Path]:

@@ -125,3 +125,12 @@ def read_project(root: Path, python_source: Path | None = None) -> Project:
 def is_inside(path: Path, root: Path) -> bool:
     """Whether ``path`` is ``root`` or below it (compare resolved paths)."""
     return path == root or root in path.parents
+
+
+def flit_version(project: Project) -> tuple[str, str]:
+    """The distribution's name and version, as flit-core writes them into METADATA."""
+    with flit_errors():
+        info = flit_config.read_flit_config(project.root / "pyproject.toml")
+        module = flit_module(info.module, project.root, project.python_source)
+        metadata = flit_common.make_metadata(module, info)
+    return str(metadata.name), str(metadata.version)

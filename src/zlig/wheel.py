@@ -25,8 +25,8 @@ from flit_core import wheel as flit_wheel
 from . import __version__
 from .compile import PURE_TAG, Built
 from .config import Settings
-from .errors import writing
-from .files import wheel_skips
+from .errors import BuildError, writing
+from .files import taken_path, wheel_skips
 from .project import Project, flit_errors, flit_module
 
 
@@ -52,6 +52,8 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
     skips: set[Path] = set()
     #: Files added to an editable wheel beside flit's .pth: archive name -> text.
     editable_files: Mapping[str, str] = {}
+    #: Files the build hooks added: archive name -> file.
+    added: Mapping[str, Path] = {}
 
     @property
     def wheel_filename(self) -> str:
@@ -67,6 +69,12 @@ class _WheelBuilder(flit_wheel.WheelBuilder):  # type: ignore[misc]
             self._add_file(full_path, path.relative_to(source_dir).as_posix())
         for item in self.built:
             self._add_built(item.path, item.wheel_path)
+        names = [name for name, _, _ in self.records]
+        for name, file in sorted(self.added.items()):
+            taken = taken_path(name, names)
+            if taken:
+                raise BuildError(f"a build hook adds {name!r} to the wheel, but {taken} there")
+            self._add_built(file, name)
 
     def _add_built(self, path: Path, archive_name: str) -> None:
         """Add a built extension. flit's _add_file refuses files from outside
@@ -104,16 +112,19 @@ def make_wheel(
     wheel_directory: Path,
     tag: str,
     built: Sequence[Built] = (),
+    added: Mapping[str, Path] | None = None,
     editable_files: Mapping[str, str] | None = None,
 ) -> str:
     """Pack the wheel into ``wheel_directory`` and return its file name.
+
+    ``added``: files the build hooks put into the wheel, by archive name.
 
     With ``editable_files`` it is an editable wheel: flit-core's .pth plus
     those files. It is written under a temporary name and renamed when
     complete, so the output folder never holds a partial wheel.
     """
     with writing(wheel_directory):
-        return _write_wheel(settings, wheel_directory, tag, built, editable_files)
+        return _write_wheel(settings, wheel_directory, tag, built, added or {}, editable_files)
 
 
 def _write_wheel(
@@ -121,17 +132,16 @@ def _write_wheel(
     wheel_directory: Path,
     tag: str,
     built: Sequence[Built],
+    added: Mapping[str, Path],
     editable_files: Mapping[str, str] | None,
 ) -> str:
     wheel_directory.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=".zlig-", suffix=".whl.part", dir=wheel_directory)
     try:
         with flit_errors(), open(fd, "w+b") as fp:
-            builder = _make_builder(settings.project, fp, tag, built)
-            builder.skips = wheel_skips(
-                settings.extensions, settings.root, builder.module.source_dir
-            ) - set(settings.wheel_include)
+            builder = _make_builder(settings, fp, tag, built)
             builder.editable_files = editable_files or {}
+            builder.added = added
             builder.build(editable_files is not None)
         os.chmod(temp, 0o644)
         final = wheel_directory / builder.wheel_filename
@@ -166,13 +176,31 @@ def write_metadata_dir(project: Project, metadata_directory: Path, tag: str) -> 
 
 
 def _make_builder(
-    project: Project, fp: IO[bytes], tag: str, built: Sequence[Built]
+    settings: Settings, fp: IO[bytes], tag: str, built: Sequence[Built]
 ) -> _WheelBuilder:
     # flit-core's WheelBuilder.from_ini_path, with zlig's module lookup.
+    project = settings.project
     info, module, metadata = _flit_project(project)
     builder = _WheelBuilder(
         project.root, module, metadata, info.entrypoints, fp, info.data_directory
     )
     builder.tag = tag
     builder.built = built
+    builder.skips = wheel_skips(settings.extensions, settings.root, module.source_dir) - set(
+        settings.wheel_include
+    )
     return builder
+
+
+def dry_run(settings: Settings, tag: str, built: Sequence[Built]) -> tuple[str, list[str], Any]:
+    """Pack the wheel in memory, as make_wheel would (``built``: stand-ins
+    for the extensions): its file name, its members in order, and flit-core's
+    module (inspect.py)."""
+    import io
+
+    fp = io.BytesIO()
+    with flit_errors():
+        builder = _make_builder(settings, fp, tag, built)
+        builder.build(False)
+    with zipfile.ZipFile(fp) as zf:
+        return builder.wheel_filename, zf.namelist(), builder

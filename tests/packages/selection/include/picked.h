@@ -1,0 +1,1 @@
+#define PICKED_ANSWER 42

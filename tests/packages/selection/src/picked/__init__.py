@@ -1,0 +1,5 @@
+"""Picked."""
+
+from ._core import answer
+
+__all__ = ["answer"]

@@ -1,0 +1,5 @@
+import picked
+
+
+def test_answer():
+    assert picked.answer() == 42
