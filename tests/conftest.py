@@ -19,6 +19,10 @@ from typing import Callable
 import pytest
 from hypothesis import HealthCheck, settings
 
+#: The test packages are projects, not tests: their own test files (a suite
+#: that a package ships in its sdist) are never collected here.
+collect_ignore_glob = ["packages/*"]
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = Path(__file__).resolve().parent / "packages"
 sys.path.insert(0, str(ROOT / "scripts"))
