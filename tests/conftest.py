@@ -89,6 +89,28 @@ def run_on_arm64(sysroot: Path, wheel: Path, code: str, tmp_path: Path) -> str:
     return check(["qemu-aarch64", "-L", sysroot, python, "-c", code], env=env, cwd="/").stdout
 
 
+@pytest.fixture(scope="session")
+def windows_python() -> Path:
+    """wine and the embeddable CPython 3.9 and 3.13 for Windows (scripts/windows-python.sh)."""
+    result = check(["bash", ROOT / "scripts" / "windows-python.sh"])
+    return Path(result.stdout.splitlines()[-1])
+
+
+def run_on_windows(root: Path, version: str, wheel: Path, code: str, tmp_path: Path) -> str:
+    """Run ``code`` with the wheel's files importable, by CPython ``version``
+    ("313") for Windows under wine; its output, with Unix line ends."""
+    site = tmp_path / f"site{version}"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    env = dict(os.environ, WINEPREFIX=str(root / "wineprefix"), WINEDEBUG="-all")
+    # The embeddable CPython ignores PYTHONPATH; wine shows / as Z:.
+    code = f"import sys; sys.path.insert(0, 'Z:' + {str(site)!r}); {code}"
+    wine = (root / "wine").read_text().strip()
+    python = root / f"python{version}" / "python.exe"
+    result = check([wine, python, "-c", code], env=env, stdin=subprocess.DEVNULL)
+    return result.stdout.replace("\r\n", "\n")
+
+
 def offline_env(wheelhouse: Path) -> dict[str, str]:
     """pip settings that install only from the wheelhouse, never the index."""
     env = dict(os.environ)

@@ -21,7 +21,14 @@ HOOK_ERRORS = [
         "demo",
         "{'target': 'sparc-linux-gnu'}",
         "config_settings['target']: 'sparc-linux-gnu' is not a target zlig builds for "
-        "(x86_64-linux-gnu, aarch64-linux-gnu, powerpc64le-linux-gnu, riscv64-linux-gnu)",
+        "(x86_64-linux-gnu, aarch64-linux-gnu, powerpc64le-linux-gnu, riscv64-linux-gnu, "
+        "x86_64-windows)",
+    ),
+    (
+        "cxx",
+        "{'target': 'x86_64-windows'}",
+        "target x86_64-windows: zlig builds only abi3 extensions for Windows; set py-limited-api "
+        "(e.g. -C py-limited-api=cp39) for cxxpkg._core",
     ),
     (
         "limited",

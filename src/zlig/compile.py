@@ -97,7 +97,7 @@ def build_extensions(settings: Settings) -> Iterator[tuple[str, list[Built]]]:
 
             with console.timed("undefined-symbol check", settings.verbose):
                 linkcheck.check(built, target, settings.root)
-        with console.timed("manylinux audit", settings.verbose):
+        with console.timed(f"{target.platform.os} audit", settings.verbose):
             tag = _tag(target, built)
         extensions = [b.extension for b in built]
         if built:
@@ -115,6 +115,12 @@ def _tag(target: Target, built: list[Built]) -> str:
         floor = manylinux.floor_policy(plat.manylinux, "manylinux")
         policy = manylinux.audit([(b.extension.name, b.path) for b in built], floor, plat.arch)
         platform_tag = policy.tags(plat.arch)
+    elif plat.os == "windows":
+        from . import pe, windows
+
+        pe.audit(
+            [(b.extension.name, b.path, windows.python_dll(b.extension)) for b in built], plat.arch
+        )
     if not built:
         return PURE_TAG  # every extension was optional and failed
     return f"{target.python_tag([b.extension for b in built])}-{platform_tag}"
@@ -148,6 +154,12 @@ def _compile(
                 settings.verbose,
             )
         settings = settings._replace(extensions=extensions)
+    if target.platform.os == "windows":
+        from . import windows
+
+        windows.prepare(
+            settings.extensions, target.host.include_dirs, folder, zig_exe, target.platform.arch
+        )
     plan = make_plan(settings, target, folder, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     if settings.verbose:
@@ -178,8 +190,12 @@ def _compile(
         compiled = report.compiled
     except BuildError as error:
         failed = [ext for ext, path in outputs.items() if not path.is_file()]
+        if target.platform.os == "windows":
+            from . import windows
+
+            error = windows.explain_link_error(error, failed)
         if not failed or not all(ext.optional for ext in failed):
-            raise
+            raise error from None
         for ext in failed:
             print(
                 f"zlig: warning: skipping optional extension {ext.name}: {error.message}",

@@ -25,6 +25,7 @@ from .extension import (
     parse_shared,
 )
 from .project import Project, is_inside, read_project
+from .targets import TARGETS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,15 +33,6 @@ else:  # pragma: no cover - exercised on 3.9 and 3.10
     import tomli as tomllib
 
 DEFAULT_MANYLINUX = "2_17"
-#: Cross-compiling targets zlig knows: Zig's triple -> wheel architecture.
-TARGET_ARCHS = {
-    "x86_64-linux-gnu": "x86_64",
-    "aarch64-linux-gnu": "aarch64",
-    # 64-bit little-endian only: abi3 extensions are compiled with the build
-    # machine's pyconfig.h, which must agree on long size and byte order.
-    "powerpc64le-linux-gnu": "ppc64le",
-    "riscv64-linux-gnu": "riscv64",
-}
 
 
 class Option(NamedTuple):
@@ -67,9 +59,9 @@ def _check_manylinux(value: str, key: str) -> str:
 
 
 def _check_target(value: str, key: str) -> str:
-    if value and value not in TARGET_ARCHS:
+    if value and value not in TARGETS:
         raise ConfigError(
-            f"{key}: {value!r} is not a target zlig builds for ({', '.join(TARGET_ARCHS)})"
+            f"{key}: {value!r} is not a target zlig builds for ({', '.join(TARGETS)})"
         )
     return value
 
@@ -119,7 +111,8 @@ OPTIONS: dict[str, Option] = {
     ),
     "target": Option(
         "",
-        "Cross-compile for another Linux architecture, e.g. 'aarch64-linux-gnu'.",
+        "Cross-compile for another platform: another Linux architecture, e.g. "
+        "'aarch64-linux-gnu', or 'x86_64-windows' (abi3 only).",
         _check_target,
     ),
     "target-include-dir": Option(
@@ -264,10 +257,9 @@ def marker_environment(target: str) -> dict[str, str]:
     project's hooks ~3 ms)."""
     import platform
 
-    machine = TARGET_ARCHS[target] if target else platform.machine()
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return {
-        "platform_machine": machine,
+        "platform_machine": platform.machine(),
         "sys_platform": sys.platform,
         "platform_system": platform.system(),
         "os_name": os.name,
@@ -279,6 +271,7 @@ def marker_environment(target: str) -> dict[str, str]:
         "platform_version": "",
         "implementation_version": platform.python_version(),
         "extra": "",
+        **(TARGETS[target].marker_values() if target else {}),
     }
 
 

@@ -21,9 +21,10 @@ from typing import Any
 from packaging import tags
 
 from . import validate
-from .config import TARGET_ARCHS, Settings
+from .config import Settings
 from .errors import BuildError, ConfigError
 from .extension import Extension
+from .targets import TARGETS, TargetInfo
 
 _ABI_FROM_SUFFIX = (
     # .cpython-311-x86_64-linux-gnu.so, .cpython-313t-…, .cpython-311d-…
@@ -36,7 +37,7 @@ _ABI_FROM_SUFFIX = (
 
 _LINUX_32BIT = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv7l"}
 #: Wheel architecture -> Zig architecture.
-_ZIG_ARCH = {arch: triple.split("-")[0] for triple, arch in TARGET_ARCHS.items()}
+_ZIG_ARCH = {t.arch: t.zig.split("-")[0] for t in TARGETS.values() if t.os == "linux"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ class Platform:
     manylinux: str | None
     cross: bool
 
+    @property
+    def os(self) -> str:
+        """``linux``, ``windows``, ``macos`` (from the Zig target), or ``native``."""
+        return self.zig_target.split("-")[1] if "-" in self.zig_target else self.zig_target
+
 
 @dataclass(frozen=True)
 class Target:
@@ -83,7 +89,8 @@ class Target:
     def ext_suffix(self, extension: Extension) -> str:
         """The file suffix of a built extension (``.abi3.so`` for the stable ABI)."""
         if extension.limited_api:
-            return ".pyd" if self.interpreter.ext_suffix.endswith(".pyd") else ".abi3.so"
+            windows = self.platform.os == "windows" or self.interpreter.ext_suffix.endswith(".pyd")
+            return ".pyd" if windows else ".abi3.so"
         return self.interpreter.ext_suffix
 
     def include_dirs(self, extension: Extension) -> tuple[Path, ...]:
@@ -190,7 +197,10 @@ def make_platform(settings: Settings, host_tag: str, host_ext_suffix: str) -> Pl
     """The platform to build for: this machine, or ``settings.target``."""
     manylinux = None if settings.manylinux == "off" else settings.manylinux
     if settings.target:
-        arch = TARGET_ARCHS[settings.target]
+        info = TARGETS[settings.target]
+        if info.os != "linux":
+            return _other_os_platform(info, host_tag)
+        arch = info.arch
         plain = f"linux_{arch}"
         cross = plain != host_tag
     else:
@@ -212,6 +222,12 @@ def make_platform(settings: Settings, host_tag: str, host_ext_suffix: str) -> Pl
     return Platform(arch, zig_target, plain, manylinux, cross)
 
 
+def _other_os_platform(info: TargetInfo, host_tag: str) -> Platform:
+    """A Windows target: no glibc floor."""
+    plain = f"win_{info.arch}"
+    return Platform(info.arch, info.zig, plain, None, cross=plain != host_tag)
+
+
 def _check_floor_covers(floor: str, arch: str) -> None:
     from .manylinux import policies
 
@@ -229,6 +245,11 @@ def resolve(settings: Settings) -> Target:
     plat = make_platform(settings, host_platform_tag(), host.ext_suffix)
     interpreter = host
     needs_version_specific = any(not e.limited_api for e in settings.extensions)
+    if plat.os == "windows" and needs_version_specific:
+        raise ConfigError(
+            f"target {settings.target}: zlig builds only abi3 extensions for Windows; set "
+            f"py-limited-api (e.g. -C py-limited-api=cp39) for {_not_abi3(settings.extensions)}"
+        )
     if plat.cross and needs_version_specific:
         if not (settings.target_ext_suffix and settings.target_include_dir):
             raise ConfigError(
@@ -240,6 +261,10 @@ def resolve(settings: Settings) -> Target:
         if ext.limited_api:
             check_limited_api(ext, host)
     return Target(interpreter, plat, host)
+
+
+def _not_abi3(extensions: Sequence[Extension]) -> str:
+    return ", ".join(e.name for e in extensions if not e.limited_api)
 
 
 def check_limited_api(extension: Extension, host: Interpreter) -> None:
