@@ -111,6 +111,21 @@ def run_on_windows(root: Path, version: str, wheel: Path, code: str, tmp_path: P
     return result.stdout.replace("\r\n", "\n")
 
 
+@pytest.fixture(scope="session")
+def musl_python() -> Path:
+    """A CPython 3.13 linked against musl, built once (scripts/musl-python.sh)."""
+    result = check(["bash", ROOT / "scripts" / "musl-python.sh"])
+    return Path(result.stdout.splitlines()[-1])
+
+
+def run_on_musl(prefix: Path, wheel: Path, code: str, tmp_path: Path) -> str:
+    site = tmp_path / "site-musl"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    env = dict(os.environ, PYTHONPATH=str(site), PYTHONHOME=str(prefix))
+    return check([prefix / "bin" / "python3.13", "-c", code], env=env, cwd="/").stdout
+
+
 def offline_env(wheelhouse: Path) -> dict[str, str]:
     """pip settings that install only from the wheelhouse, never the index."""
     env = dict(os.environ)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,21 @@ HOOK_ERRORS = [
         "{'target': 'sparc-linux-gnu'}",
         "config_settings['target']: 'sparc-linux-gnu' is not a target zlig builds for "
         "(x86_64-linux-gnu, aarch64-linux-gnu, powerpc64le-linux-gnu, riscv64-linux-gnu, "
-        "x86_64-windows)",
+        "x86_64-linux-musl, aarch64-linux-musl, x86_64-windows, x86_64-macos, aarch64-macos, "
+        "universal2-macos)",
+    ),
+    (
+        "demo",
+        "{'target': 'x86_64-linux-musl', 'target-ext-suffix': '.cpython-313-x86_64-linux-gnu.so',"
+        f" 'target-include-dir': {sysconfig.get_path('include')!r}}}",
+        "target-ext-suffix: '.cpython-313-x86_64-linux-gnu.so' is not a musl CPython 3.13's "
+        "(they end in '-linux-musl.so')",
+    ),
+    (
+        "cxx",
+        "{'target': 'universal2-macos'}",
+        "target universal2-macos: zlig builds only abi3 extensions for macOS; set py-limited-api "
+        "(e.g. -C py-limited-api=cp39) for cxxpkg._core",
     ),
     (
         "cxx",

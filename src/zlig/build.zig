@@ -60,6 +60,8 @@ const Extension = struct {
     /// Object files and archives linked as they are.
     objects: []const []const u8,
     link_libcpp: bool,
+    /// The Mach-O install name (macOS), or null.
+    install_name: ?[]const u8 = null,
 };
 
 const CpuPart = struct {
@@ -137,6 +139,7 @@ pub fn build(b: *std.Build) !void {
         const lib = b.addLibrary(.{ .linkage = .dynamic, .name = ext.name, .root_module = module });
         // An extension resolves the interpreter's symbols when it is loaded.
         lib.linker_allow_shlib_undefined = plan.allow_undefined;
+        lib.install_name = ext.install_name;
         for (lib_pchs) |pch| lib.step.dependOn(pch_steps[pch]);
         const install = b.addInstallFileWithDir(lib.getEmittedBin(), .prefix, ext.output);
         b.getInstallStep().dependOn(&install.step);

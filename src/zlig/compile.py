@@ -91,39 +91,51 @@ def build_extensions(settings: Settings) -> Iterator[tuple[str, list[Built]]]:
 
     with locked(folder):
         start = time.monotonic()
-        built, compiled = _compile(settings, target, folder, zig_exe)
+        if target.platform.arch == "universal2":
+            built, compiled = _compile_universal2(settings, folder, zig_exe)
+        else:
+            built, compiled = _compile(settings, target, folder, zig_exe)
         if "-linux-" in target.platform.zig_target:  # ELF files
             from . import linkcheck
 
             with console.timed("undefined-symbol check", settings.verbose):
                 linkcheck.check(built, target, settings.root)
-        with console.timed(f"{target.platform.os} audit", settings.verbose):
-            tag = _tag(target, built)
+        from . import audit
+
+        with console.timed("platform audit", settings.verbose):
+            platform_tag = audit.platform_tag(target, built, folder)
         extensions = [b.extension for b in built]
+        # PURE_TAG if every extension was optional and failed.
+        tag = f"{target.python_tag(extensions)}-{platform_tag}" if built else PURE_TAG
         if built:
             seconds = time.monotonic() - start
             print(console.built_line(extensions, compiled, seconds, tag), flush=True)
         yield tag, built
 
 
-def _tag(target: Target, built: list[Built]) -> str:
-    plat = target.platform
-    platform_tag = plat.plain_tag
-    if plat.manylinux:
-        from . import manylinux
+def _compile_universal2(
+    settings: Settings, folder: Path, zig_exe: Path
+) -> tuple[list[Built], list[str]]:
+    """Both macOS architectures, each in a build folder of its own below
+    ``folder``, joined into fat files in ``folder/out``."""
+    from . import macho
+    from .target import resolve
 
-        floor = manylinux.floor_policy(plat.manylinux, "manylinux")
-        policy = manylinux.audit([(b.extension.name, b.path) for b in built], floor, plat.arch)
-        platform_tag = policy.tags(plat.arch)
-    elif plat.os == "windows":
-        from . import pe, windows
-
-        pe.audit(
-            [(b.extension.name, b.path, windows.python_dll(b.extension)) for b in built], plat.arch
-        )
-    if not built:
-        return PURE_TAG  # every extension was optional and failed
-    return f"{target.python_tag([b.extension for b in built])}-{platform_tag}"
+    slices = []
+    for name in ("x86_64-macos", "aarch64-macos"):
+        target = resolve(settings._replace(target=name))
+        sub = folder / target.platform.arch
+        sub.mkdir(exist_ok=True)
+        slices.append(_compile(settings, target, sub, zig_exe))
+    (intel, intel_compiled), (arm, arm_compiled) = slices
+    arm_paths = {b.extension.name: b.path for b in arm}
+    built = []
+    for item in intel:  # an optional extension is left out if either failed
+        if item.extension.name in arm_paths:
+            fat = folder / "out" / item.wheel_path
+            macho.make_fat([item.path, arm_paths[item.extension.name]], fat)
+            built.append(item._replace(path=fat))
+    return built, intel_compiled + arm_compiled
 
 
 def _compile(

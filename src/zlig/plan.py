@@ -138,6 +138,13 @@ def _extension_plan(
         "rpaths": list(link.rpaths),
         "objects": [str(o) for o in (*link.objects, *python_libs)],
         "link_libcpp": ext.uses_cxx,
+        # A Mach-O library names itself; by default Zig writes the build's
+        # artifact name (lib<name>.dylib).
+        "install_name": (
+            "@rpath/" + output_name(ext, target).rpartition("/")[2]
+            if target.platform.os == "macos"
+            else None
+        ),
     }
 
 

@@ -19,9 +19,13 @@ class TargetInfo(NamedTuple):
     machine: str
 
     @property
+    def musl(self) -> bool:
+        return self.zig.endswith("-musl")
+
+    @property
     def os(self) -> str:
         """``linux``, ``windows`` or ``macos``."""
-        return self.zig.split("-")[1]
+        return self.zig.split("-")[1].split(".")[0]
 
     def marker_values(self) -> dict[str, str]:
         """The PEP 508 marker values that differ between platforms."""
@@ -41,7 +45,17 @@ TARGETS = {
     # machine's pyconfig.h, which must agree on long size and byte order.
     "powerpc64le-linux-gnu": TargetInfo("powerpc64le-linux-gnu", "ppc64le", "ppc64le"),
     "riscv64-linux-gnu": TargetInfo("riscv64-linux-gnu", "riscv64", "riscv64"),
+    # Zig's musl 1.2.5: musllinux_1_2 wheels.
+    "x86_64-linux-musl": TargetInfo("x86_64-linux-musl", "x86_64", "x86_64"),
+    "aarch64-linux-musl": TargetInfo("aarch64-linux-musl", "aarch64", "aarch64"),
     # MinGW-w64's C runtime on the Universal CRT: no MSVC needed. abi3 only
     # (CPython's Windows pyconfig.h and python3.dll's exports ship with zlig).
     "x86_64-windows": TargetInfo("x86_64-windows-gnu", "amd64", "AMD64"),
+    # The oldest macOS each architecture's wheels usually claim (CPython's
+    # own installers: 10.9 for Intel, 11.0 for Apple silicon); abi3 only.
+    "x86_64-macos": TargetInfo("x86_64-macos.10.9", "x86_64", "x86_64"),
+    "aarch64-macos": TargetInfo("aarch64-macos.11.0", "arm64", "arm64"),
+    # Both, in one fat file (compile.py builds each and joins them); tagged
+    # with the older minimum. Sources' markers see platform_machine 'universal2'.
+    "universal2-macos": TargetInfo("universal2-macos.10.9", "universal2", "universal2"),
 }
