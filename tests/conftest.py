@@ -113,17 +113,24 @@ def run_on_windows(root: Path, version: str, wheel: Path, code: str, tmp_path: P
 
 @pytest.fixture(scope="session")
 def musl_python() -> Path:
-    """A CPython 3.13 linked against musl, built once (scripts/musl-python.sh)."""
+    """The build folder of a CPython 3.13 linked against musl, built once
+    (scripts/musl-python.sh); it runs from there."""
     result = check(["bash", ROOT / "scripts" / "musl-python.sh"])
     return Path(result.stdout.splitlines()[-1])
 
 
-def run_on_musl(prefix: Path, wheel: Path, code: str, tmp_path: Path) -> str:
+def musl_include_dir(build: Path) -> str:
+    """target-include-dir of that Python: the source's Include/, then pyconfig.h's folder."""
+    source = Path((build / ".zlig-musl-python").read_text().strip())
+    return os.pathsep.join([str(source / "Include"), str(build)])
+
+
+def run_on_musl(build: Path, wheel: Path, code: str, tmp_path: Path) -> str:
     site = tmp_path / "site-musl"
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(site)
-    env = dict(os.environ, PYTHONPATH=str(site), PYTHONHOME=str(prefix))
-    return check([prefix / "bin" / "python3.13", "-c", code], env=env, cwd="/").stdout
+    env = dict(os.environ, PYTHONPATH=str(site))
+    return check([build / "python", "-c", code], env=env, cwd="/").stdout
 
 
 def offline_env(wheelhouse: Path) -> dict[str, str]:

@@ -24,6 +24,7 @@ from .conftest import (
     check,
     check_wheel,
     hook_value,
+    musl_include_dir,
     run_hook,
     run_on_musl,
     run_on_windows,
@@ -181,7 +182,7 @@ def test_cp313_cxx_wheel_for_musllinux(project, musl_python: Path, tmp_path: Pat
     settings = {
         **MUSL,
         "target-ext-suffix": ".cpython-313-x86_64-linux-musl.so",
-        "target-include-dir": str(musl_python / "include" / "python3.13"),
+        "target-include-dir": musl_include_dir(musl_python),
     }
     wheel = build(path, settings)
     assert wheel.name == "cxxpkg-1.0-cp313-cp313-musllinux_1_2_x86_64.whl"
