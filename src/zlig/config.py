@@ -148,7 +148,8 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 #: Keys of [tool.zlig] that describe the project's layout: not options.
-LAYOUT_KEYS = ("extensions", "python-source", "wheel", "cython-requires")
+#: "matrix" (the targets of ``python -m zlig wheels``) is read by matrix.py.
+LAYOUT_KEYS = ("extensions", "python-source", "wheel", "cython-requires", "matrix")
 TOOL_KEYS = (*LAYOUT_KEYS, *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
 #: Compiler flags that make code for the build machine's own CPU.
 NATIVE_FLAGS = ("-march=native", "-mtune=native", "-mcpu=native")
