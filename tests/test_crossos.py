@@ -25,6 +25,7 @@ from .conftest import (
     check_wheel,
     hook_value,
     musl_include_dir,
+    pyenv_python,
     run_hook,
     run_on_musl,
     run_on_windows,
@@ -107,6 +108,43 @@ def test_cxx_abi3_wheel_for_windows(project, windows_python: Path, tmp_path: Pat
     for version in VERSIONS:
         out = run_on_windows(windows_python, version, wheel, code, tmp_path)
         assert out == "3 (True, 'N12_GLOBAL__N_17DerivedE') 60\ncannot divide by zero\n"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_version_specific_cxx_wheel_for_windows(
+    project, windows_python: Path, tmp_path: Path, version: str
+) -> None:
+    """cp39 and cp313: the headers of pyenv's CPython of that version (as
+    target-include-dir), python3XY.lib from the shipped export list."""
+    dotted = f"{version[0]}.{version[1:]}"
+    include = pyenv_python(dotted).parent.parent / "include" / f"python{dotted}"
+    settings = {
+        **WINDOWS,
+        "target-ext-suffix": f".cp{version}-win_amd64.pyd",
+        "target-include-dir": str(include),
+    }
+    wheel = build(project("cxx"), settings)
+    assert wheel.name == f"cxxpkg-1.0-cp{version}-cp{version}-win_amd64.whl"
+    member = f"cxxpkg/_core.cp{version}-win_amd64.pyd"
+    assert member in wheel_members(wheel)
+    imports = pe.read_pe(extract(wheel, member, tmp_path)).imports
+    assert f"python{version}.dll" in imports
+    check_wheel(wheel)
+    code = (
+        "import cxxpkg; print(cxxpkg.divide(7, 2), cxxpkg.rtti(), cxxpkg.total([1, 2, 3]))\n"
+        "try:\n    cxxpkg.divide(1, 0)\nexcept ZeroDivisionError as e:\n    print(e)\n"
+    )
+    out = run_on_windows(windows_python, version, wheel, code, tmp_path)
+    assert out == "3 (True, 'N12_GLOBAL__N_17DerivedE') 60\ncannot divide by zero\n"
+
+
+def test_exports_match_python3xy_dll(windows_python: Path) -> None:
+    """exports.txt, what import libraries of version-specific extensions are
+    made of, lists what the real python39.dll and python313.dll export."""
+    for version in VERSIONS:
+        real = pe.read_pe(windows_python / f"python{version}" / f"python{version}.dll").exports
+        ours = {name for name, _ in windows.exports((3, int(version[1:])))}
+        assert ours == real
 
 
 def test_import_library_matches_python3_dll(windows_python: Path) -> None:

@@ -42,8 +42,21 @@ HOOK_ERRORS = [
     (
         "cxx",
         "{'target': 'x86_64-windows'}",
-        "target x86_64-windows: zlig builds only abi3 extensions for Windows; set py-limited-api "
-        "(e.g. -C py-limited-api=cp39) for cxxpkg._core",
+        "cross-compiling for x86_64-windows: extensions that are not abi3 need the target "
+        "Python's target-ext-suffix and target-include-dir (or set py-limited-api)",
+    ),
+    (
+        "cxx",
+        "{'target': 'x86_64-windows', 'target-ext-suffix': '.cp313t-win_amd64.pyd',"
+        f" 'target-include-dir': {sysconfig.get_path('include')!r}}}",
+        "target-ext-suffix: '.cp313t-win_amd64.pyd' is not a GIL-enabled CPython's for win_amd64 "
+        "(e.g. '.cp313-win_amd64.pyd')",
+    ),
+    (
+        "cxx",
+        "{'target': 'x86_64-windows', 'target-ext-suffix': '.cp38-win_amd64.pyd',"
+        f" 'target-include-dir': {sysconfig.get_path('include')!r}}}",
+        "target-ext-suffix: zlig knows what python38.dll exports only for CPython 3.9 to 3.13",
     ),
     (
         "limited",

@@ -191,7 +191,7 @@ def test_windows_target_platform_and_markers(tmp_path: Path) -> None:
     plan = make_plan(abi3, tgt, tmp_path)
     (ext,) = plan["extensions"]
     assert ext["output"] == "pkg/_core.pyd"
-    assert ext["python_include_dirs"] == [str(tmp_path / "windows" / "include")]
+    assert ext["python_include_dirs"] == [str(tmp_path / "windows" / "include-abi3")]
     assert ext["objects"] == [str(tmp_path / "windows" / "python3-cp39.lib")]
     assert plan["allow_undefined"] is False
     assert plan["runtime"] is None

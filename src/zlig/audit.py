@@ -34,7 +34,8 @@ def platform_tag(target: Target, built: Sequence[Built], folder: Path) -> str:
         from . import pe, windows
 
         pe.audit(
-            [(b.extension.name, b.path, windows.python_dll(b.extension)) for b in built], plat.arch
+            [(b.extension.name, b.path, windows.python_dll(b.extension, target)) for b in built],
+            plat.arch,
         )
     elif plat.os == "macos":
         from . import macho

@@ -169,9 +169,7 @@ def _compile(
     if target.platform.os == "windows":
         from . import windows
 
-        windows.prepare(
-            settings.extensions, target.host.include_dirs, folder, zig_exe, target.platform.arch
-        )
+        windows.prepare(settings.extensions, target, folder, zig_exe)
     plan = make_plan(settings, target, folder, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     if settings.verbose:

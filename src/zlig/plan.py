@@ -152,13 +152,12 @@ def _python_link(ext: Extension, target: Target, folder: Path) -> tuple[list[str
     """The Python headers' folders and the libraries an extension links for the
     C API: none on Linux (the interpreter provides it when it loads the
     extension); on Windows, an import library of the Python DLL."""
-    if target.platform.os != "windows" or not ext.limited_api:
-        # Version-specific Windows builds are refused when cross-compiling
-        # (target.resolve).
+    if target.platform.os != "windows":
         return [str(d) for d in target.include_dirs(ext)], []
     from . import windows
 
-    return [str(windows.include_dir(folder))], [windows.import_library(folder, ext.limited_api)]
+    include = windows.include_dir(folder, ext, target)
+    return [str(include)], [windows.import_library(folder, ext, target)]
 
 
 #: Sources per group of a split extension, and the most groups.

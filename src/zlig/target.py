@@ -263,10 +263,9 @@ def resolve(settings: Settings) -> Target:
     plat = make_platform(settings, host_platform_tag(), host.ext_suffix)
     interpreter = host
     needs_version_specific = any(not e.limited_api for e in settings.extensions)
-    if plat.os in ("windows", "macos") and needs_version_specific:
-        system = {"windows": "Windows", "macos": "macOS"}[plat.os]
+    if plat.os == "macos" and needs_version_specific:
         raise ConfigError(
-            f"target {settings.target}: zlig builds only abi3 extensions for {system}; set "
+            f"target {settings.target}: zlig builds only abi3 extensions for macOS; set "
             f"py-limited-api (e.g. -C py-limited-api=cp39) for {_not_abi3(settings.extensions)}"
         )
     if plat.cross and needs_version_specific:
@@ -278,6 +277,8 @@ def resolve(settings: Settings) -> Target:
         interpreter = cross_interpreter(settings.target_ext_suffix, settings.target_include_dir)
         if plat.musllinux:
             _check_musl_suffix(interpreter, settings.target_ext_suffix)
+        if plat.os == "windows":
+            _check_windows_python(interpreter, plat)
     for ext in settings.extensions:
         if ext.limited_api:
             check_limited_api(ext, host)
@@ -292,6 +293,25 @@ def _check_musl_suffix(interpreter: Interpreter, suffix: str) -> None:
         raise ConfigError(
             f"target-ext-suffix: {suffix!r} is not a musl CPython {interpreter.version[0]}."
             f"{interpreter.version[1]}'s (they end in '-linux-{libc}.so')"
+        )
+
+
+def _check_windows_python(interpreter: Interpreter, plat: Platform) -> None:
+    """A CPython for Windows whose DLL's exports zlig ships (windows.py)."""
+    from .windows import EXPORTS_VERSIONS
+
+    key = "target-ext-suffix"
+    suffix = f"-{plat.plain_tag}.pyd"
+    if not interpreter.ext_suffix.endswith(suffix) or interpreter.free_threaded:
+        raise ConfigError(
+            f"{key}: {interpreter.ext_suffix!r} is not a GIL-enabled CPython's for "
+            f"{plat.plain_tag} (e.g. '.cp313{suffix}')"
+        )
+    low, high = EXPORTS_VERSIONS
+    if not low <= interpreter.version <= high:
+        raise ConfigError(
+            f"{key}: zlig knows what python{interpreter.version[0]}{interpreter.version[1]}.dll "
+            f"exports only for CPython {low[0]}.{low[1]} to {high[0]}.{high[1]}"
         )
 
 

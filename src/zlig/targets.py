@@ -48,8 +48,8 @@ TARGETS = {
     # Zig's musl 1.2.5: musllinux_1_2 wheels.
     "x86_64-linux-musl": TargetInfo("x86_64-linux-musl", "x86_64", "x86_64"),
     "aarch64-linux-musl": TargetInfo("aarch64-linux-musl", "aarch64", "aarch64"),
-    # MinGW-w64's C runtime on the Universal CRT: no MSVC needed. abi3 only
-    # (CPython's Windows pyconfig.h and python3.dll's exports ship with zlig).
+    # MinGW-w64's C runtime on the Universal CRT: no MSVC needed. CPython's
+    # Windows pyconfig.h and its DLLs' exports ship with zlig (windows.py).
     "x86_64-windows": TargetInfo("x86_64-windows-gnu", "amd64", "AMD64"),
     # The oldest macOS each architecture's wheels usually claim (CPython's
     # own installers: 10.9 for Intel, 11.0 for Apple silicon); abi3 only.

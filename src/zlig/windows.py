@@ -6,12 +6,14 @@ Python and the CPython data zlig ships (``cpython-windows/``).
   machine's. ``Python.h`` includes ``"pyconfig.h"`` from its own folder before
   any ``-I`` folder, so the headers are copied into a folder of their own
   (``<build folder>/windows/include``) that holds the Windows one.
-- Import library: an extension links against ``python3.dll`` (abi3), whose
+- Import library: an abi3 extension links against ``python3.dll``, whose
   exports are listed in ``cpython-windows/stable-abi.txt`` with the version
   that added each. ``python3.lib`` is made for the extension's abi3 floor by
   ``zig dlltool`` from a ``.def`` file of the entries up to that floor, so a
   function newer than the floor fails to link, as it would fail to import on
-  the older Python.
+  the older Python. A version-specific extension links against
+  ``python3XY.dll``, whose exports ``cpython-windows/exports.txt`` lists
+  (3.9-3.13); its headers are the target Python's (target-include-dir).
 
 Nothing is downloaded: see scripts/update_windows_data.py for where the data
 comes from.
@@ -24,42 +26,52 @@ import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BuildError
 from .extension import Extension
+
+if TYPE_CHECKING:
+    from .target import Target
 
 DATA = Path(__file__).with_name("cpython-windows")
 #: ``zig dlltool -m`` machine names.
 _DLLTOOL_MACHINES = {"amd64": "i386:x86-64", "arm64": "arm64"}
 
 
-def include_dir(folder: Path) -> Path:
-    """The header folder of Windows builds in the build folder."""
-    return folder / "windows" / "include"
+def include_dir(folder: Path, extension: Extension, target: Target) -> Path:
+    """The header folder of an extension in the build folder: this machine's
+    headers for abi3, the target Python's (target-include-dir) otherwise."""
+    name = "abi3" if extension.limited_api else target.interpreter.abi_tag
+    return folder / "windows" / f"include-{name}"
 
 
-def import_library(folder: Path, floor: tuple[int, int]) -> Path:
-    """``python3.lib`` for an abi3 floor, in the build folder."""
-    return folder / "windows" / f"python3-cp{floor[0]}{floor[1]}.lib"
+def import_library(folder: Path, extension: Extension, target: Target) -> Path:
+    """``python3.lib`` for an abi3 floor, ``python313.lib`` otherwise, in the build folder."""
+    if extension.limited_api:
+        return folder / "windows" / "python3-cp{}{}.lib".format(*extension.limited_api)
+    return folder / "windows" / python_dll(extension, target).replace(".dll", ".lib")
 
 
-def python_dll(extension: Extension) -> str:
+def python_dll(extension: Extension, target: Target) -> str:
     """The DLL the extension must import (lower case, as the audit compares)."""
-    return "python3.dll"
+    if extension.limited_api:
+        return "python3.dll"
+    return "python{}{}.dll".format(*target.interpreter.version)
 
 
-def prepare(
-    extensions: Sequence[Extension],
-    host_include_dirs: Sequence[Path],
-    folder: Path,
-    zig_exe: Path,
-    arch: str,
-) -> None:
-    """Make the header folder and the import libraries the extensions need."""
-    _assemble_headers(host_include_dirs, include_dir(folder))
-    floors = sorted({ext.limited_api for ext in extensions if ext.limited_api})
-    for floor in floors:
-        _make_import_library(floor, import_library(folder, floor), zig_exe, arch)
+def prepare(extensions: Sequence[Extension], target: Target, folder: Path, zig_exe: Path) -> None:
+    """Make the header folders and the import libraries the extensions need."""
+    arch = target.platform.arch
+    for ext in extensions:
+        if ext.limited_api:
+            headers = target.host.include_dirs
+            dll, entries = "python3.dll", stable_abi(ext.limited_api)
+        else:
+            headers = target.interpreter.include_dirs
+            dll, entries = python_dll(ext, target), exports(target.interpreter.version)
+        _assemble_headers(headers, include_dir(folder, ext, target))
+        _make_import_library(dll, entries, import_library(folder, ext, target), zig_exe, arch)
 
 
 def _assemble_headers(sources: Sequence[Path], dest: Path) -> None:
@@ -101,6 +113,27 @@ def stable_abi(floor: tuple[int, int]) -> list[tuple[str, str]]:
     return entries
 
 
+#: The CPython versions whose DLL exports ``exports.txt`` lists.
+EXPORTS_VERSIONS = ((3, 9), (3, 13))
+
+
+def exports(version: tuple[int, int]) -> list[tuple[str, str]]:
+    """(name, "function") of each symbol python3XY.dll of that version exports.
+    Data is imported through ``__imp_`` pointers (CPython declares it
+    ``__declspec(dllimport)``), which an import library has for every name."""
+    minor = version[1]
+    names = []
+    for line in (DATA / "exports.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, ranges = line.split()
+            for run in ranges.split(","):
+                low, _, high = run.partition("-")
+                if int(low) <= minor <= int(high or low):
+                    names.append((name, "function"))
+                    break
+    return names
+
+
 def def_file(dll: str, entries: Iterable[tuple[str, str]]) -> str:
     """A module-definition file: the DLL and its exports (``DATA`` for variables)."""
     lines = [f"LIBRARY {dll}", "EXPORTS"]
@@ -108,9 +141,11 @@ def def_file(dll: str, entries: Iterable[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _make_import_library(floor: tuple[int, int], lib: Path, zig_exe: Path, arch: str) -> None:
+def _make_import_library(
+    dll: str, entries: Iterable[tuple[str, str]], lib: Path, zig_exe: Path, arch: str
+) -> None:
     definition = lib.with_suffix(".def")
-    text = def_file("python3.dll", stable_abi(floor))
+    text = def_file(dll, entries)
     if lib.is_file() and definition.is_file() and definition.read_text("utf-8") == text:
         return
     lib.parent.mkdir(parents=True, exist_ok=True)
