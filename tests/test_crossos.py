@@ -147,6 +147,18 @@ def test_exports_match_python3xy_dll(windows_python: Path) -> None:
         assert ours == real
 
 
+def test_abi3_wheel_for_windows_arm64(project, tmp_path: Path) -> None:
+    """Built and audited, not run: wine here runs x86_64 programs only."""
+    wheel = build(project("limited"), {"target": "aarch64-windows"})
+    assert wheel.name == "limited-1.0-cp39-abi3-win_arm64.whl"
+    info = pe.read_pe(extract(wheel, "limited/_core.pyd", tmp_path))
+    assert (info.arch, info.exports) == ("arm64", {"PyInit__core"})
+    assert "python3.dll" in info.imports
+    assert pe.violations(info, "arm64", "python3.dll", "PyInit__core") == []
+    check_wheel(wheel)
+    check_abi3audit(wheel)
+
+
 def test_import_library_matches_python3_dll(windows_python: Path) -> None:
     """The import library zlig makes for a floor (from the shipped
     stable-abi.txt) names only what the real python3.dll of that version

@@ -23,8 +23,8 @@ HOOK_ERRORS = [
         "{'target': 'sparc-linux-gnu'}",
         "config_settings['target']: 'sparc-linux-gnu' is not a target zlig builds for "
         "(x86_64-linux-gnu, aarch64-linux-gnu, powerpc64le-linux-gnu, riscv64-linux-gnu, "
-        "x86_64-linux-musl, aarch64-linux-musl, x86_64-windows, x86_64-macos, aarch64-macos, "
-        "universal2-macos)",
+        "x86_64-linux-musl, aarch64-linux-musl, x86_64-windows, aarch64-windows, x86_64-macos, "
+        "aarch64-macos, universal2-macos)",
     ),
     (
         "demo",

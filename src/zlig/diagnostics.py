@@ -34,7 +34,7 @@ _INTERNAL = re.compile(
     r"|error: the following command (?:exited|terminated|failed).*"
     # With --verbose-cc, Zig names each MinGW-w64 .def file it makes an import
     # library of (the first Windows build).
-    r"|def file: .*|include dir: .*)$"
+    r"|\s*def file: .*|\s*include dir: .*)$"
 )
 #: Followed by the build runner's own command line.
 _RUNNER = re.compile(r"^error: the following build command (?:failed|crashed|terminated)")

@@ -29,6 +29,7 @@ ABI3_MATRIX = (
     "x86_64-linux-musl",
     "aarch64-linux-musl",
     "x86_64-windows",
+    "aarch64-windows",
     "universal2-macos",
 )
 #: This machine (its own Python's ABI).

@@ -51,6 +51,7 @@ TARGETS = {
     # MinGW-w64's C runtime on the Universal CRT: no MSVC needed. CPython's
     # Windows pyconfig.h and its DLLs' exports ship with zlig (windows.py).
     "x86_64-windows": TargetInfo("x86_64-windows-gnu", "amd64", "AMD64"),
+    "aarch64-windows": TargetInfo("aarch64-windows-gnu", "arm64", "ARM64"),
     # The oldest macOS each architecture's wheels usually claim (CPython's
     # own installers: 10.9 for Intel, 11.0 for Apple silicon); abi3 only.
     "x86_64-macos": TargetInfo("x86_64-macos.10.9", "x86_64", "x86_64"),
