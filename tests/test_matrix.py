@@ -91,3 +91,16 @@ def test_target_errors(project, tool, chosen, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
         matrix.targets(settings, tool, chosen)
     assert str(raised.value).startswith(message)
+
+
+def test_matrix_in_pyproject(project) -> None:
+    path = project("limited")
+    toml = path / "pyproject.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            "[tool.zlig]\n", '[tool.zlig]\nmatrix = ["here", "x86_64-windows"]\n'
+        )
+    )
+    settings = config.load(path)  # a known key
+    tool = config.read_pyproject(path)["tool"]["zlig"]
+    assert matrix.targets(settings, tool, None) == ["here", "x86_64-windows"]
