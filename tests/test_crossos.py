@@ -138,6 +138,21 @@ def test_version_specific_cxx_wheel_for_windows(
     assert out == "3 (True, 'N12_GLOBAL__N_17DerivedE') 60\ncannot divide by zero\n"
 
 
+def test_zig_extension_for_windows(project, windows_python: Path, tmp_path: Path) -> None:
+    """examples/zigdemo: a module whose root is a .zig file (it @cImports Python.h)."""
+    include = pyenv_python("3.13").parent.parent / "include" / "python3.13"
+    settings = {
+        **WINDOWS,
+        "target-ext-suffix": ".cp313-win_amd64.pyd",
+        "target-include-dir": str(include),
+    }
+    wheel = build(project("zigdemo"), settings)
+    assert wheel.name == "zigdemo-1.0.0-cp313-cp313-win_amd64.whl"
+    assert "zigdemo/_core.cp313-win_amd64.pyd" in wheel_members(wheel)
+    code = "import zigdemo as z; print(z.add(2, 3), z.fib(50), z.triple(14))"
+    assert run_on_windows(windows_python, "313", wheel, code, tmp_path) == "5 12586269025 42\n"
+
+
 def test_exports_match_python3xy_dll(windows_python: Path) -> None:
     """exports.txt, what import libraries of version-specific extensions are
     made of, lists what the real python39.dll and python313.dll export."""
