@@ -93,6 +93,50 @@ def run_on_arm64(sysroot: Path, wheel: Path, code: str, tmp_path: Path) -> str:
     return check(["qemu-aarch64", "-L", sysroot, python, "-c", code], env=env, cwd="/").stdout
 
 
+@pytest.fixture(scope="session")
+def windows_python() -> Path:
+    """wine and the embeddable CPython 3.9 and 3.13 for Windows (scripts/windows-python.sh)."""
+    result = check(["bash", ROOT / "scripts" / "windows-python.sh"])
+    return Path(result.stdout.splitlines()[-1])
+
+
+def run_on_windows(root: Path, version: str, wheel: Path, code: str, tmp_path: Path) -> str:
+    """Run ``code`` with the wheel's files importable, by CPython ``version``
+    ("313") for Windows under wine; its output, with Unix line ends."""
+    site = tmp_path / f"site{version}"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    env = dict(os.environ, WINEPREFIX=str(root / "wineprefix"), WINEDEBUG="-all")
+    # The embeddable CPython ignores PYTHONPATH; wine shows / as Z:.
+    code = f"import sys; sys.path.insert(0, 'Z:' + {str(site)!r}); {code}"
+    wine = (root / "wine").read_text().strip()
+    python = root / f"python{version}" / "python.exe"
+    result = check([wine, python, "-c", code], env=env, stdin=subprocess.DEVNULL)
+    return result.stdout.replace("\r\n", "\n")
+
+
+@pytest.fixture(scope="session")
+def musl_python() -> Path:
+    """The build folder of a CPython 3.13 linked against musl, built once
+    (scripts/musl-python.sh); it runs from there."""
+    result = check(["bash", ROOT / "scripts" / "musl-python.sh"])
+    return Path(result.stdout.splitlines()[-1])
+
+
+def musl_include_dir(build: Path) -> str:
+    """target-include-dir of that Python: the source's Include/, then pyconfig.h's folder."""
+    source = Path((build / ".zlig-musl-python").read_text().strip())
+    return os.pathsep.join([str(source / "Include"), str(build)])
+
+
+def run_on_musl(build: Path, wheel: Path, code: str, tmp_path: Path) -> str:
+    site = tmp_path / "site-musl"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    env = dict(os.environ, PYTHONPATH=str(site))
+    return check([build / "python", "-c", code], env=env, cwd="/").stdout
+
+
 def offline_env(wheelhouse: Path) -> dict[str, str]:
     """pip settings that install only from the wheelhouse, never the index."""
     env = dict(os.environ)

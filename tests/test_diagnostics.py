@@ -245,3 +245,14 @@ def test_progress_of_a_long_build(monkeypatch, capsys, tmp_path: Path) -> None:
     assert 3 <= len(lines) <= 5, lines
     assert lines[0] == "1 done" and lines[-1] == "2 done"
     assert report.compiled == ["/p/a.c", "/p/b.c"]
+
+
+def test_mingw_import_library_lines_are_not_shown() -> None:
+    """The first Windows build: Zig names each MinGW-w64 .def file it turns
+    into an import library (indented, with --verbose-cc); not a message."""
+    output = (
+        "       def file: /zig/lib/libc/mingw/lib-common/kernel32.def.in\n"
+        "       include dir: /zig/lib/libc/mingw/def-include\n"
+        "def file: /zig/lib/libc/mingw/lib-common/ntdll.def.in\n"
+    )
+    assert Report(output, "/p/", []).shown() == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,41 @@ HOOK_ERRORS = [
         "demo",
         "{'target': 'sparc-linux-gnu'}",
         "config_settings['target']: 'sparc-linux-gnu' is not a target zlig builds for "
-        "(x86_64-linux-gnu, aarch64-linux-gnu, powerpc64le-linux-gnu, riscv64-linux-gnu)",
+        "(x86_64-linux-gnu, aarch64-linux-gnu, powerpc64le-linux-gnu, riscv64-linux-gnu, "
+        "x86_64-linux-musl, aarch64-linux-musl, x86_64-windows, aarch64-windows, x86_64-macos, "
+        "aarch64-macos, universal2-macos)",
+    ),
+    (
+        "demo",
+        "{'target': 'x86_64-linux-musl', 'target-ext-suffix': '.cpython-313-x86_64-linux-gnu.so',"
+        f" 'target-include-dir': {sysconfig.get_path('include')!r}}}",
+        "target-ext-suffix: '.cpython-313-x86_64-linux-gnu.so' is not a musl CPython 3.13's "
+        "(they end in '-linux-musl.so')",
+    ),
+    (
+        "cxx",
+        "{'target': 'universal2-macos'}",
+        "target universal2-macos: zlig builds only abi3 extensions for macOS; set py-limited-api "
+        "(e.g. -C py-limited-api=cp39) for cxxpkg._core",
+    ),
+    (
+        "cxx",
+        "{'target': 'x86_64-windows'}",
+        "cross-compiling for x86_64-windows: extensions that are not abi3 need the target "
+        "Python's target-ext-suffix and target-include-dir (or set py-limited-api)",
+    ),
+    (
+        "cxx",
+        "{'target': 'x86_64-windows', 'target-ext-suffix': '.cp313t-win_amd64.pyd',"
+        f" 'target-include-dir': {sysconfig.get_path('include')!r}}}",
+        "target-ext-suffix: '.cp313t-win_amd64.pyd' is not a GIL-enabled CPython's for win_amd64 "
+        "(e.g. '.cp313-win_amd64.pyd')",
+    ),
+    (
+        "cxx",
+        "{'target': 'x86_64-windows', 'target-ext-suffix': '.cp38-win_amd64.pyd',"
+        f" 'target-include-dir': {sysconfig.get_path('include')!r}}}",
+        "target-ext-suffix: zlig knows what python38.dll exports only for CPython 3.9 to 3.13",
     ),
     (
         "limited",

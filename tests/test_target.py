@@ -168,3 +168,30 @@ def test_abi3_suffix_and_tag(tmp_path: Path) -> None:
     assert tgt.python_tag([abi3, plain]) == f"{host.interpreter_tag}-{host.abi_tag}"
     plan = make_plan(_settings(tmp_path, limited_api=(3, 9)), tgt, tmp_path)
     assert ["Py_LIMITED_API", "0x03090000"] in plan["extensions"][0]["macros"]
+
+
+def test_windows_target_platform_and_markers(tmp_path: Path) -> None:
+    from zlig.config import marker_environment
+
+    settings = _settings(tmp_path)._replace(target="x86_64-windows")
+    plat = target.make_platform(settings, "linux_x86_64", ".cpython-311-x86_64-linux-gnu.so")
+    assert plat == target.Platform("amd64", "x86_64-windows-gnu", "win_amd64", None, cross=True)
+    assert plat.os == "windows"
+    env = marker_environment("x86_64-windows")
+    assert (env["sys_platform"], env["platform_system"], env["os_name"]) == (
+        "win32",
+        "Windows",
+        "nt",
+    )
+    assert env["platform_machine"] == "AMD64"
+    host = target.running_interpreter()
+    abi3 = _settings(tmp_path, limited_api=(3, 9))
+    tgt = target.Target(host, plat, host)
+    assert tgt.ext_suffix(abi3.extensions[0]) == ".pyd"
+    plan = make_plan(abi3, tgt, tmp_path)
+    (ext,) = plan["extensions"]
+    assert ext["output"] == "pkg/_core.pyd"
+    assert ext["python_include_dirs"] == [str(tmp_path / "windows" / "include-abi3")]
+    assert ext["objects"] == [str(tmp_path / "windows" / "python3-cp39.lib")]
+    assert plan["allow_undefined"] is False
+    assert plan["runtime"] is None

@@ -3,6 +3,7 @@
 python -m zlig build --inplace [-C key=value ...]
 python -m zlig clean
 python -m zlig inspect [--json] [-C key=value ...]
+python -m zlig wheels [--targets T,...] [--out-dir dist] [-C key=value ...]
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import config
-from .errors import ConfigError, exit_on_error
+from .errors import BuildError, ConfigError, exit_on_error
 from .inplace import build_inplace, clean
 
 
@@ -34,17 +35,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument("--json", action="store_true", help="print the manifest as JSON")
     _config_option(inspect)
+    wheels = commands.add_parser(
+        "wheels", help="build the sdist, then from it a wheel for every target of the matrix"
+    )
+    wheels.add_argument(
+        "--targets",
+        metavar="T,...",
+        help="targets, comma-separated ('here' for this machine); default: [tool.zlig] matrix",
+    )
+    wheels.add_argument("--out-dir", default="dist", help="where to put them (default: dist)")
+    _config_option(wheels, "a build option for every wheel, as with pip's -C")
     return parser
 
 
-def _config_option(parser: argparse.ArgumentParser) -> None:
+def _config_option(
+    parser: argparse.ArgumentParser,
+    help: str = "a build option, as with pip's -C (e.g. -C optimize=Debug)",
+) -> None:
     parser.add_argument(
-        "-C",
-        "--config-setting",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a build option, as with pip's -C (e.g. -C optimize=Debug)",
+        "-C", "--config-setting", action="append", default=[], metavar="KEY=VALUE", help=help
     )
 
 
@@ -79,9 +88,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = config.load(root, _config_settings(args.config_setting))
         for path in build_inplace(settings):
             print(f"built {path.relative_to(settings.root)}")
+    elif args.command == "wheels":
+        _wheels(root, args.targets, Path(args.out_dir), _config_settings(args.config_setting))
     else:
         for path in clean(config.load(root)):
             print(f"removed {path.relative_to(root.resolve())}")
+
+
+def _wheels(root: Path, chosen: str | None, out: Path, settings: dict[str, str]) -> None:
+    from . import matrix
+
+    names = matrix.targets(
+        config.load(root, settings),
+        config.read_pyproject(root).get("tool", {}).get("zlig", {}),
+        chosen,
+    )
+    sdist, rows = matrix.build_all(root, names, settings, out)
+    print(f"\nzlig: {out / sdist}")
+    print(matrix.table(rows), flush=True)
+    failed = [row.target for row in rows if row.result != "ok"]
+    if failed:
+        raise BuildError(f"{len(failed)} of {len(rows)} wheels failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ const Extension = struct {
     /// Object files and archives linked as they are.
     objects: []const []const u8,
     link_libcpp: bool,
+    /// The Mach-O install name (macOS), or null.
+    install_name: ?[]const u8 = null,
 };
 
 const CpuPart = struct {
@@ -75,6 +77,11 @@ const Plan = struct {
     runtime: ?[]const u8 = null,
     extensions: []const Extension,
     precompiled: []const Precompiled,
+    /// Link with undefined symbols allowed: on ELF and Mach-O targets the
+    /// interpreter provides the C API when it loads the extension; a Windows
+    /// DLL links against the Python DLL's import library, and an undefined
+    /// symbol there must fail the link (lld-link would only warn).
+    allow_undefined: bool = true,
 };
 
 pub fn build(b: *std.Build) !void {
@@ -130,7 +137,8 @@ pub fn build(b: *std.Build) !void {
         for (ext.objects) |path| module.addObjectFile(.{ .cwd_relative = path });
         const lib = b.addLibrary(.{ .linkage = .dynamic, .name = ext.name, .root_module = module });
         // An extension resolves the interpreter's symbols when it is loaded.
-        lib.linker_allow_shlib_undefined = true;
+        lib.linker_allow_shlib_undefined = plan.allow_undefined;
+        lib.install_name = ext.install_name;
         for (lib_pchs) |pch| lib.step.dependOn(pch_steps[pch]);
         const install = b.addInstallFileWithDir(lib.getEmittedBin(), .prefix, ext.output);
         b.getInstallStep().dependOn(&install.step);

@@ -124,9 +124,15 @@ def build_extensions(settings: Settings, editable: bool = False) -> Iterator[Bui
             hooks.run("after-build", settings.hooks, context)
         from . import console
 
-        with console.timed("manylinux audit", settings.verbose):
-            tag = _tag(target, built) if settings.extensions else PURE_TAG
+        platform_tag = ""
+        if settings.extensions:
+            from . import audit
+
+            with console.timed("platform audit", settings.verbose):
+                platform_tag = audit.platform_tag(target, built, folder)
         extensions = [b.extension for b in built]
+        # PURE_TAG if every extension was optional and failed.
+        tag = f"{target.python_tag(extensions)}-{platform_tag}" if built else PURE_TAG
         if built:
             seconds = time.monotonic() - start
             print(console.built_line(extensions, compiled, seconds, tag), flush=True)
@@ -153,7 +159,11 @@ def _build(settings: Settings, target: Target, folder: Path) -> tuple[list[Built
     """Compile and link with Zig, then check the undefined symbols."""
     from . import console, zig
 
-    built, compiled = _compile(settings, target, folder, zig.find_zig())
+    zig_exe = zig.find_zig()
+    if target.platform.arch == "universal2":
+        built, compiled = _compile_universal2(settings, folder, zig_exe)
+    else:
+        built, compiled = _compile(settings, target, folder, zig_exe)
     if "-linux-" in target.platform.zig_target:  # ELF files
         from . import linkcheck
 
@@ -176,21 +186,34 @@ def expected_tag(settings: Settings) -> str:
         from . import manylinux
 
         platform_tag = manylinux.floor_policy(plat.manylinux, "manylinux").tags(plat.arch)
+    elif plat.musllinux:
+        platform_tag = f"musllinux_{plat.musllinux}_{plat.arch}"  # as musllinux.audit gives
     return f"{target.python_tag(settings.extensions)}-{platform_tag}"
 
 
-def _tag(target: Target, built: list[Built]) -> str:
-    plat = target.platform
-    platform_tag = plat.plain_tag
-    if plat.manylinux:
-        from . import manylinux
+def _compile_universal2(
+    settings: Settings, folder: Path, zig_exe: Path
+) -> tuple[list[Built], list[str]]:
+    """Both macOS architectures, each in a build folder of its own below
+    ``folder``, joined into fat files in ``folder/out``."""
+    from . import macho
+    from .target import resolve
 
-        floor = manylinux.floor_policy(plat.manylinux, "manylinux")
-        policy = manylinux.audit([(b.extension.name, b.path) for b in built], floor, plat.arch)
-        platform_tag = policy.tags(plat.arch)
-    if not built:
-        return PURE_TAG  # every extension was optional and failed
-    return f"{target.python_tag([b.extension for b in built])}-{platform_tag}"
+    slices = []
+    for name in ("x86_64-macos", "aarch64-macos"):
+        target = resolve(settings._replace(target=name))
+        sub = folder / target.platform.arch
+        sub.mkdir(exist_ok=True)
+        slices.append(_compile(settings, target, sub, zig_exe))
+    (intel, intel_compiled), (arm, arm_compiled) = slices
+    arm_paths = {b.extension.name: b.path for b in arm}
+    built = []
+    for item in intel:  # an optional extension is left out if either failed
+        if item.extension.name in arm_paths:
+            fat = folder / "out" / item.wheel_path
+            macho.make_fat([item.path, arm_paths[item.extension.name]], fat)
+            built.append(item._replace(path=fat))
+    return built, intel_compiled + arm_compiled
 
 
 def _compile(
@@ -223,6 +246,10 @@ def _compile(
                 settings.cython_annotate,
             )
         settings = settings._replace(extensions=extensions)
+    if target.platform.os == "windows":
+        from . import windows
+
+        windows.prepare(settings.extensions, target, folder, zig_exe)
     plan = make_plan(settings, target, folder, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     if settings.verbose:
@@ -253,8 +280,12 @@ def _compile(
         compiled = report.compiled
     except BuildError as error:
         failed = [ext for ext, path in outputs.items() if not path.is_file()]
+        if target.platform.os == "windows":
+            from . import windows
+
+            error = windows.explain_link_error(error, failed)
         if not failed or not all(ext.optional for ext in failed):
-            raise
+            raise error from None
         for ext in failed:
             print(
                 f"zlig: warning: skipping optional extension {ext.name}: {error.message}",

@@ -27,6 +27,7 @@ from .extension import (
     parse_shared,
 )
 from .project import Project, is_inside, read_project
+from .targets import TARGETS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,15 +35,6 @@ else:  # pragma: no cover - exercised on 3.9 and 3.10
     import tomli as tomllib
 
 DEFAULT_MANYLINUX = "2_17"
-#: Cross-compiling targets zlig knows: Zig's triple -> wheel architecture.
-TARGET_ARCHS = {
-    "x86_64-linux-gnu": "x86_64",
-    "aarch64-linux-gnu": "aarch64",
-    # 64-bit little-endian only: abi3 extensions are compiled with the build
-    # machine's pyconfig.h, which must agree on long size and byte order.
-    "powerpc64le-linux-gnu": "ppc64le",
-    "riscv64-linux-gnu": "riscv64",
-}
 
 
 class Option(NamedTuple):
@@ -69,9 +61,9 @@ def _check_manylinux(value: str, key: str) -> str:
 
 
 def _check_target(value: str, key: str) -> str:
-    if value and value not in TARGET_ARCHS:
+    if value and value not in TARGETS:
         raise ConfigError(
-            f"{key}: {value!r} is not a target zlig builds for ({', '.join(TARGET_ARCHS)})"
+            f"{key}: {value!r} is not a target zlig builds for ({', '.join(TARGETS)})"
         )
     return value
 
@@ -121,7 +113,9 @@ OPTIONS: dict[str, Option] = {
     ),
     "target": Option(
         "",
-        "Cross-compile for another Linux architecture, e.g. 'aarch64-linux-gnu'.",
+        "Cross-compile for another platform: another Linux architecture, e.g. "
+        "'aarch64-linux-gnu', musl ('x86_64-linux-musl'), 'x86_64-windows', 'aarch64-windows', "
+        "or, abi3 only, 'x86_64-macos', 'aarch64-macos', 'universal2-macos'.",
         _check_target,
     ),
     "target-include-dir": Option(
@@ -168,7 +162,16 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 #: Keys of [tool.zlig] that describe the project's layout: not options.
-LAYOUT_KEYS = ("extensions", "python-source", "wheel", "cython-requires", "hooks", "sdist")
+#: "matrix" (the targets of ``python -m zlig wheels``) is read by matrix.py.
+LAYOUT_KEYS = (
+    "extensions",
+    "python-source",
+    "wheel",
+    "cython-requires",
+    "hooks",
+    "sdist",
+    "matrix",
+)
 TOOL_KEYS = (*LAYOUT_KEYS, *OPTIONS, *(k for k in SHARED_KEYS if k not in OPTIONS))
 #: Compiler flags that make code for the build machine's own CPU.
 NATIVE_FLAGS = ("-march=native", "-mtune=native", "-mcpu=native")
@@ -318,10 +321,9 @@ def marker_environment(target: str) -> dict[str, str]:
     project's hooks ~3 ms)."""
     import platform
 
-    machine = TARGET_ARCHS[target] if target else platform.machine()
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return {
-        "platform_machine": machine,
+        "platform_machine": platform.machine(),
         "sys_platform": sys.platform,
         "platform_system": platform.system(),
         "os_name": os.name,
@@ -333,6 +335,7 @@ def marker_environment(target: str) -> dict[str, str]:
         "platform_version": "",
         "implementation_version": platform.python_version(),
         "extra": "",
+        **(TARGETS[target].marker_values() if target else {}),
     }
 
 

@@ -31,7 +31,10 @@ _HEADER = re.compile(
 _INTERNAL = re.compile(
     r"^(?:install(?: .*)?|[ |]*\+- .*|error: \d+ compilation errors?|failed command: .*"
     r"|error: process exited with error code \d+|Build Summary: .*"
-    r"|error: the following command (?:exited|terminated|failed).*)$"
+    r"|error: the following command (?:exited|terminated|failed).*"
+    # With --verbose-cc, Zig names each MinGW-w64 .def file it makes an import
+    # library of (the first Windows build).
+    r"|\s*def file: .*|\s*include dir: .*)$"
 )
 #: Followed by the build runner's own command line.
 _RUNNER = re.compile(r"^error: the following build command (?:failed|crashed|terminated)")

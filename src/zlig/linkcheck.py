@@ -151,6 +151,11 @@ def check(built: Sequence[Built], target: Target, root: Path) -> None:
     """Raise BuildError naming the symbols of an extension that nothing provides."""
     from . import pysymbols
 
+    libc: frozenset[str] = frozenset()
+    if target.platform.musllinux:  # musl's symbols have no versions
+        from . import musllinux, zig
+
+        libc = musllinux.libc_symbols(zig.find_zig().parent)
     for item in built:
         ext = item.extension
         python = pysymbols.api(
@@ -158,17 +163,20 @@ def check(built: Sequence[Built], target: Target, root: Path) -> None:
             limited=bool(ext.limited_api),
             running=target.interpreter == target.host,
         )
-        missing = unresolved(read_link_info(item.path), ext, python)
+        missing = unresolved(read_link_info(item.path), ext, python, libc)
         if missing:
             raise BuildError(_message(ext, missing, python, root))
 
 
-def unresolved(info: LinkInfo, extension: Extension, python: PythonApi) -> list[str]:
-    """The undefined symbols that nothing provides, in the file's order."""
+def unresolved(
+    info: LinkInfo, extension: Extension, python: PythonApi, libc: frozenset[str] = frozenset()
+) -> list[str]:
+    """The undefined symbols that nothing provides, in the file's order;
+    ``libc`` is what the C library provides, if its symbols are not versioned."""
     from .pysymbols import looks_like_python
 
     libraries = linked_libraries(extension) if info.needed else {}
-    provided: set[str] = set()
+    provided: set[str] = set(libc)
     unknown_library = False
     for needed in info.needed:
         # A library without a DT_SONAME is named by the path it was linked from.

@@ -48,6 +48,7 @@ def make_plan(
         _extension_plan(
             ext,
             target,
+            folder,
             prefix_maps,
             Path(stamp_source(folder, ext.name)),
             cpu,
@@ -65,17 +66,19 @@ def make_plan(
         # loader rebuilds after the isolated environment holding zlig is gone.
         "runtime": (
             str(folder / CPU_RUNTIME.name)
-            if target.platform.arch in ("x86_64", "aarch64")
+            if target.platform.arch in ("x86_64", "aarch64") and target.platform.os == "linux"
             else None
         ),
         "extensions": extensions,
         "precompiled": pch.plan(sources, folder),
+        "allow_undefined": target.platform.os != "windows",
     }
 
 
 def _extension_plan(
     ext: Extension,
     target: Target,
+    folder: Path,
     prefix_maps: dict[Path, str],
     stamp: Path,
     cpu: str,
@@ -87,7 +90,7 @@ def _extension_plan(
     maps = {**prefix_maps, **{path: f"{name}-include" for name, path in packages.items()}}
     link = ext.extra_link_args
     macros = _macros(ext, target)
-    python_include_dirs = [str(d) for d in target.include_dirs(ext)]
+    python_include_dirs, python_libs = _python_link(ext, target, folder)
     sources: list[dict[str, Any]] = []
     featured: dict[str, list[dict[str, Any]]] = {}
     for path in ext.sources:
@@ -133,9 +136,28 @@ def _extension_plan(
         "libraries": ext.link_libraries(),
         "library_dirs": [str(d) for d in (*ext.library_dirs, *link.library_dirs)],
         "rpaths": list(link.rpaths),
-        "objects": [str(o) for o in link.objects],
+        "objects": [str(o) for o in (*link.objects, *python_libs)],
         "link_libcpp": ext.uses_cxx,
+        # A Mach-O library names itself; by default Zig writes the build's
+        # artifact name (lib<name>.dylib).
+        "install_name": (
+            "@rpath/" + output_name(ext, target).rpartition("/")[2]
+            if target.platform.os == "macos"
+            else None
+        ),
     }
+
+
+def _python_link(ext: Extension, target: Target, folder: Path) -> tuple[list[str], list[Path]]:
+    """The Python headers' folders and the libraries an extension links for the
+    C API: none on Linux (the interpreter provides it when it loads the
+    extension); on Windows, an import library of the Python DLL."""
+    if target.platform.os != "windows":
+        return [str(d) for d in target.include_dirs(ext)], []
+    from . import windows
+
+    include = windows.include_dir(folder, ext, target)
+    return [str(include)], [windows.import_library(folder, ext, target)]
 
 
 #: Sources per group of a split extension, and the most groups.

@@ -21,9 +21,10 @@ from typing import Any
 from packaging import tags
 
 from . import validate
-from .config import TARGET_ARCHS, Settings
+from .config import Settings
 from .errors import BuildError, ConfigError
 from .extension import Extension
+from .targets import TARGETS, TargetInfo
 
 _ABI_FROM_SUFFIX = (
     # .cpython-311-x86_64-linux-gnu.so, .cpython-313t-…, .cpython-311d-…
@@ -34,9 +35,11 @@ _ABI_FROM_SUFFIX = (
     (re.compile(r"\.(?P<pypy>pypy[0-9]+)-(?P<pp>pp[0-9]+)-"), "{pypy}_{pp}"),
 )
 
+#: The musl version Zig 0.16 bundles (1.2.5) as a musllinux tag.
+MUSLLINUX = "1_2"
 _LINUX_32BIT = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv7l"}
 #: Wheel architecture -> Zig architecture.
-_ZIG_ARCH = {arch: triple.split("-")[0] for triple, arch in TARGET_ARCHS.items()}
+_ZIG_ARCH = {t.arch: t.zig.split("-")[0] for t in TARGETS.values() if t.os == "linux"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,13 @@ class Platform:
     #: The manylinux floor, e.g. "2_17", or None for a plain ``linux_*`` wheel.
     manylinux: str | None
     cross: bool
+    #: The musllinux version, e.g. "1_2", for a musl target; manylinux is None then.
+    musllinux: str | None = None
+
+    @property
+    def os(self) -> str:
+        """``linux``, ``windows``, ``macos`` (from the Zig target), or ``native``."""
+        return self.zig_target.split("-")[1].split(".")[0] if "-" in self.zig_target else "native"
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,8 @@ class Target:
     def ext_suffix(self, extension: Extension) -> str:
         """The file suffix of a built extension (``.abi3.so`` for the stable ABI)."""
         if extension.limited_api:
-            return ".pyd" if self.interpreter.ext_suffix.endswith(".pyd") else ".abi3.so"
+            windows = self.platform.os == "windows" or self.interpreter.ext_suffix.endswith(".pyd")
+            return ".pyd" if windows else ".abi3.so"
         return self.interpreter.ext_suffix
 
     def include_dirs(self, extension: Extension) -> tuple[Path, ...]:
@@ -97,6 +108,8 @@ class Target:
         plat = self.platform.plain_tag
         if self.platform.manylinux:
             plat = f"manylinux_{self.platform.manylinux}_{self.platform.arch}"
+        elif self.platform.musllinux:
+            plat = f"musllinux_{self.platform.musllinux}_{self.platform.arch}"
         return f"{self.python_tag(extensions)}-{plat}"
 
     def python_tag(self, extensions: Sequence[Extension]) -> str:
@@ -190,7 +203,17 @@ def make_platform(settings: Settings, host_tag: str, host_ext_suffix: str) -> Pl
     """The platform to build for: this machine, or ``settings.target``."""
     manylinux = None if settings.manylinux == "off" else settings.manylinux
     if settings.target:
-        arch = TARGET_ARCHS[settings.target]
+        info = TARGETS[settings.target]
+        if info.os != "linux":
+            return _other_os_platform(info, host_tag)
+        if info.musl:
+            # Built against Zig's musl (1.2.5), whatever the manylinux floor;
+            # cross-compiling even for this architecture (this Python is glibc's).
+            musl_host = "musl" in host_ext_suffix and f"linux_{info.arch}" == host_tag
+            return Platform(
+                info.arch, info.zig, f"linux_{info.arch}", None, not musl_host, MUSLLINUX
+            )
+        arch = info.arch
         plain = f"linux_{arch}"
         cross = plain != host_tag
     else:
@@ -212,6 +235,17 @@ def make_platform(settings: Settings, host_tag: str, host_ext_suffix: str) -> Pl
     return Platform(arch, zig_target, plain, manylinux, cross)
 
 
+def _other_os_platform(info: TargetInfo, host_tag: str) -> Platform:
+    """A Windows or macOS target: no glibc floor. The macOS tag names the
+    minimum version the Zig target gives (``x86_64-macos.10.9``)."""
+    if info.os == "macos":
+        version = info.zig.split(".", 1)[1].replace(".", "_")
+        plain = f"macosx_{version}_{info.arch}"
+    else:
+        plain = f"win_{info.arch}"
+    return Platform(info.arch, info.zig, plain, None, cross=plain != host_tag)
+
+
 def _check_floor_covers(floor: str, arch: str) -> None:
     from .manylinux import policies
 
@@ -229,6 +263,11 @@ def resolve(settings: Settings) -> Target:
     plat = make_platform(settings, host_platform_tag(), host.ext_suffix)
     interpreter = host
     needs_version_specific = any(not e.limited_api for e in settings.extensions)
+    if plat.os == "macos" and needs_version_specific:
+        raise ConfigError(
+            f"target {settings.target}: zlig builds only abi3 extensions for macOS; set "
+            f"py-limited-api (e.g. -C py-limited-api=cp39) for {_not_abi3(settings.extensions)}"
+        )
     if plat.cross and needs_version_specific:
         if not (settings.target_ext_suffix and settings.target_include_dir):
             raise ConfigError(
@@ -236,10 +275,48 @@ def resolve(settings: Settings) -> Target:
                 "target Python's target-ext-suffix and target-include-dir (or set py-limited-api)"
             )
         interpreter = cross_interpreter(settings.target_ext_suffix, settings.target_include_dir)
+        if plat.musllinux:
+            _check_musl_suffix(interpreter, settings.target_ext_suffix)
+        if plat.os == "windows":
+            _check_windows_python(interpreter, plat)
     for ext in settings.extensions:
         if ext.limited_api:
             check_limited_api(ext, host)
     return Target(interpreter, plat, host)
+
+
+def _check_musl_suffix(interpreter: Interpreter, suffix: str) -> None:
+    """CPython names extensions for musl ``-linux-musl`` from 3.11 on; before,
+    it wrote ``-linux-gnu`` on musl too."""
+    libc = "musl" if interpreter.version >= (3, 11) else "gnu"
+    if not suffix.endswith(f"-linux-{libc}.so"):
+        raise ConfigError(
+            f"target-ext-suffix: {suffix!r} is not a musl CPython {interpreter.version[0]}."
+            f"{interpreter.version[1]}'s (they end in '-linux-{libc}.so')"
+        )
+
+
+def _check_windows_python(interpreter: Interpreter, plat: Platform) -> None:
+    """A CPython for Windows whose DLL's exports zlig ships (windows.py)."""
+    from .windows import EXPORTS_VERSIONS
+
+    key = "target-ext-suffix"
+    suffix = f"-{plat.plain_tag}.pyd"
+    if not interpreter.ext_suffix.endswith(suffix) or interpreter.free_threaded:
+        raise ConfigError(
+            f"{key}: {interpreter.ext_suffix!r} is not a GIL-enabled CPython's for "
+            f"{plat.plain_tag} (e.g. '.cp313{suffix}')"
+        )
+    low, high = EXPORTS_VERSIONS
+    if not low <= interpreter.version <= high:
+        raise ConfigError(
+            f"{key}: zlig knows what python{interpreter.version[0]}{interpreter.version[1]}.dll "
+            f"exports only for CPython {low[0]}.{low[1]} to {high[0]}.{high[1]}"
+        )
+
+
+def _not_abi3(extensions: Sequence[Extension]) -> str:
+    return ", ".join(e.name for e in extensions if not e.limited_api)
 
 
 def check_limited_api(extension: Extension, host: Interpreter) -> None:
