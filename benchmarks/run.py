@@ -139,8 +139,9 @@ def setup(python: str) -> Path:
         "--find-links",
         WHEELS,
     ]
-    _check([*offline, "zlig", "ziglang==0.16.0"])
     _check([*offline, "--force-reinstall", "--no-deps", "zlig"])  # same version, new code
+    # Then its requirements (a new one since the venv was made, too).
+    _check([*offline, "zlig", "ziglang==0.16.0"])
     stamp = BENCH / "venv-tools.txt"
     if not stamp.exists() or stamp.read_text() != "\n".join(TOOLS):
         _check([vpy, "-m", "pip", "install", "-q", "--upgrade", *TOOLS])
