@@ -94,26 +94,22 @@ def zig_cache_dir() -> str:
     return os.path.join(base, "zig")
 
 
-def cython_runner() -> Any:
-    """zlig's cython_runner module; in an editable wheel, its copy beside this one."""
-    if __package__:
-        from . import cython_runner
-
-        return cython_runner
+def _companion(name: str, suffix: str) -> Any:
+    """zlig's module ``name``; in an editable wheel, its copy beside this
+    one, ``<this module>_<suffix>`` (editable.loader_files writes them)."""
     import importlib
 
-    return importlib.import_module(__name__ + "_cython")
+    if __package__:
+        return importlib.import_module(f"{__package__}.{name}")
+    return importlib.import_module(f"{__name__}_{suffix}")
+
+
+def cython_runner() -> Any:
+    return _companion("cython_runner", "cython")
 
 
 def pchscan() -> Any:
-    """zlig's pchscan module; in an editable wheel, its copy beside this one."""
-    if __package__:
-        from . import pchscan
-
-        return pchscan
-    import importlib
-
-    return importlib.import_module(__name__ + "_pchscan")
+    return _companion("pchscan", "pchscan")
 
 
 def pch_still_usable(checks: Sequence[Sequence[Any]]) -> bool:
@@ -141,14 +137,7 @@ def hook_runner() -> str:
 
 
 def diagnostics() -> Any:
-    """zlig's diagnostics module; in an editable wheel, its copy beside this one."""
-    if __package__:
-        from . import diagnostics
-
-        return diagnostics
-    import importlib
-
-    return importlib.import_module(__name__ + "_diagnostics")
+    return _companion("diagnostics", "diagnostics")
 
 
 def is_verbose() -> bool:
@@ -291,10 +280,6 @@ class EditableFinder:
         import subprocess
 
         zig = self.find_zig(fullname)
-        try:
-            jobs()  # a bad $ZLIG_JOBS is reported before anything runs
-        except ValueError as e:
-            raise ImportError(f"zlig: {e}") from None
         with locked(folder):
             if config.get("hooks"):
                 self.run_hooks(fullname, verbose)
@@ -302,7 +287,10 @@ class EditableFinder:
                 self.translate(fullname, verbose)
             # After the hooks: a generated source is checked as it now is.
             pch = pch_still_usable(config.get("pch", ()))
-            args = zig_build_command(zig, config["out"], pch=pch, verbose=verbose)
+            try:
+                args = zig_build_command(zig, config["out"], pch=pch, verbose=verbose)
+            except ValueError as e:  # $ZLIG_JOBS
+                raise ImportError(f"zlig: {e}") from None
             if verbose:
                 print("+ " + " ".join(args), file=sys.stderr, flush=True)
             stamps = {
