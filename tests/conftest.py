@@ -160,17 +160,16 @@ def project(tmp_path: Path) -> Callable[[str], Path]:
     return copy
 
 
-def prefix_maps(project_dir: Path) -> list[str]:
+def prefix_maps() -> list[str]:
     """The flags that keep the project's and Zig's folders out of the binaries
-    (innermost folder last: clang applies the last map that matches)."""
+    (innermost folder last: clang applies the last map that matches). The
+    plan names the project from its build folder, build/zlig/<tag>."""
     from zlig import zig
 
     zig_dir = zig.find_zig().parent.resolve()  # the copy zlig keeps
-    maps = sorted(
-        [(str(project_dir.resolve()), "."), (str(zig_dir), "ziglang")], key=lambda m: len(m[0])
-    )
+    maps = sorted([("../../..", "."), (str(zig_dir), "ziglang")], key=lambda m: len(m[0]))
     flags = [f"-ffile-prefix-map={old}={new}" for old, new in maps]
-    return [*flags, "-fsanitize-undefined-strip-path-components=-1"]
+    return [*flags, "-fdebug-compilation-dir=.", "-fsanitize-undefined-strip-path-components=-1"]
 
 
 def run(args: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:

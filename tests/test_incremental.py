@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import tarfile
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -75,6 +76,33 @@ def test_only_what_changed_is_recompiled(project) -> None:
     # ... and one included by three.
     append(path / "include" / "spam.h", "/* the shared header */\n")
     assert compiled_by(build) == Counter(module=1, util=2)
+
+
+def test_a_copy_elsewhere_compiles_nothing(project, tmp_path: Path) -> None:
+    """The plan names the project's files from the build folder, so Zig's
+    cache keys are the same in a copy of the project in another folder (a
+    clone, CI's checkout) and in an sdist unpacked in a new temporary folder,
+    as frontends do: nothing is compiled or linked again, and the extensions
+    are the same bytes."""
+    path = unique_nested(project)
+
+    def build(where: Path) -> Callable[[], None]:
+        return lambda: hook_value(run_hook(where, "build_wheel('dist')"))
+
+    assert compiled_by(build(path)) == Counter(module=1, util=2, tiny=1)
+    libraries = cache_files(".so", "libspam.")
+    sdist = path / "dist" / str(hook_value(run_hook(path, "build_sdist('dist')")))
+
+    copy = tmp_path / "elsewhere" / "deeper" / "spam"
+    shutil.copytree(path, copy, ignore=shutil.ignore_patterns("build", "dist"))
+    with tarfile.open(sdist) as tar:
+        tar.extractall(tmp_path / "unpacked")
+    unpacked = tmp_path / "unpacked" / sdist.name.removesuffix(".tar.gz")
+    for where in (copy, unpacked):
+        assert compiled_by(build(where)) == Counter()
+        assert cache_files(".so", "libspam.") == libraries
+        for built in path.glob("build/zlig/*/out/**/*.so"):
+            assert (where / built.relative_to(path)).read_bytes() == built.read_bytes()
 
 
 @pytest.mark.slow

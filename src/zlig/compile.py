@@ -224,14 +224,14 @@ def _compile(
 
     from . import console, zig
     from .editable_loader import write_stamp_sources, zig_build_command
-    from .files import fingerprint
+    from .files import stamp
     from .plan import CPU_RUNTIME, make_plan, output_name
 
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
     _write_if_changed(folder / CPU_RUNTIME.name, CPU_RUNTIME.read_text(encoding="utf-8"))
     write_stamp_sources(
         folder,
-        {ext.name: fingerprint([ext], settings.root, headers=False) for ext in settings.extensions},
+        {ext.name: stamp(ext, settings.root) for ext in settings.extensions},
     )
     if any(ext.pyx for ext in settings.extensions):
         from . import cython
@@ -253,7 +253,7 @@ def _compile(
     plan = make_plan(settings, target, folder, zig_exe.parent)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     if settings.verbose:
-        print("\n".join(console.plan_lines(plan, settings.root)), flush=True)
+        print("\n".join(console.plan_lines(plan, settings.root, folder)), flush=True)
     out = folder / "out"
     outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}
     # Zig re-installs unchanged outputs from its cache in no time; removing

@@ -9,6 +9,7 @@ were built, how much Zig had to compile, and the wheel tag they earned.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -69,14 +70,16 @@ def progress(extensions: Sequence[Extension]) -> Callable[[list[str], float], st
     return line
 
 
-def plan_lines(plan: dict[str, Any], root: Path) -> list[str]:
+def plan_lines(plan: dict[str, Any], root: Path, folder: Path) -> list[str]:
     """Verbose: what the plan asks Zig to build, one line per extension."""
     lines = [f"zlig: plan: target {plan['target']}, cpu {plan['cpu']}"]
     for ext in plan["extensions"]:
         sources = [*ext["c_sources"], *(s for part in ext["parts"] for s in part)]
         precompiled = sum(1 for s in sources if s.get("pch") is not None)
         groups = f" in {len(ext['parts'])} groups" if ext["parts"] else ""
-        zig_root = f", Zig root {_relative(ext['root_source'], root)}" if ext["root_source"] else ""
+        zig_root = ""
+        if ext["root_source"]:
+            zig_root = f", Zig root {_relative(folder / ext['root_source'], root)}"
         libraries = ", ".join(ext["libraries"]) or "none"
         lines.append(
             f"zlig: plan: {ext['name']} -> {ext['output']}: {len(sources)} C/C++ files{groups}"
@@ -86,11 +89,13 @@ def plan_lines(plan: dict[str, Any], root: Path) -> list[str]:
     return lines
 
 
-def _relative(path: str, root: Path) -> str:
+def _relative(path: Path, root: Path) -> str:
+    """``path`` (which the plan may name from the build folder) from ``root``."""
+    path = Path(os.path.normpath(path))
     try:
-        return Path(path).relative_to(root).as_posix()
+        return path.relative_to(root).as_posix()
     except ValueError:
-        return path
+        return str(path)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ of this module and uses it when a rebuild fails.
 
 from __future__ import annotations
 
+import os
 import re
 
 TYPE_CHECKING = False
@@ -74,9 +75,17 @@ class Diagnostic:
 class Report:
     """Zig's output taken apart; file names relative to ``root`` (the project)."""
 
-    def __init__(self, output: str, root: str, include_dirs: Sequence[str] = ()) -> None:
+    def __init__(
+        self, output: str, root: str, include_dirs: Sequence[str] = (), cwd: str = ""
+    ) -> None:
         self.output = output
         self.root = root.rstrip("/") + "/"
+        #: Where Zig ran (the build folder), which the plan names files from.
+        self.cwd = cwd
+        #: The project as named from there (plan.relative_to_folder), e.g. ``../../../``.
+        self._from_cwd = re.compile(
+            r"(?<![\w./-])" + re.escape(os.path.relpath(root, cwd) + "/") if cwd else r"(?!)"
+        )
         #: The project's include folders (for the hint when a header is not found).
         self.include_dirs = list(include_dirs)
         self.diagnostics: list[Diagnostic] = []
@@ -95,7 +104,7 @@ class Report:
                 skip_next = False
                 continue
             if _VERBOSE_CC.match(raw):
-                self.compiled += compiled_sources([raw])
+                self.compiled += compiled_sources([raw], self.cwd)
                 current = None
             elif _RUNNER.match(line):
                 skip_next, current = True, None
@@ -116,7 +125,7 @@ class Report:
                 current = self.messages if line.startswith("error:") else None
 
     def relative(self, text: str) -> str:
-        return text.replace(self.root, "")
+        return self._from_cwd.sub("", text.replace(self.root, ""))
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -149,7 +158,9 @@ class Report:
         if redefined:
             return [_PYTHON_FIRST.format(redefined[1])]
         if _MISSING_HEADER.fullmatch(diagnostic.message):
-            given = ", ".join(self.relative(d) or "." for d in self.include_dirs)
+            given = ", ".join(
+                self.relative(d.rstrip("/") + "/").rstrip("/") or "." for d in self.include_dirs
+            )
             dirs = f"include-dirs {given}" if given else "no include-dirs given"
             return [
                 f"searched the including file's folder, {dirs}, Python's and the C "
@@ -193,15 +204,16 @@ class Report:
         return message
 
 
-def compiled_sources(lines: Iterable[str]) -> list[str]:
-    """The C files Zig says (``--verbose-cc``) it compiled, in these lines of its output."""
-    return [m["source"] for m in map(_VERBOSE_CC.match, lines) if m]
+def compiled_sources(lines: Iterable[str], cwd: str = "") -> list[str]:
+    """The C files Zig says (``--verbose-cc``) it compiled, in these lines of
+    its output; absolute when given ``cwd``, where Zig ran."""
+    names = [m["source"] for m in map(_VERBOSE_CC.match, lines) if m]
+    return [os.path.normpath(os.path.join(cwd, n)) for n in names] if cwd else names
 
 
 def include_dirs(build_folder: str) -> list[str]:
     """The include folders of the build folder's plan (for the missing-header hint)."""
     import json
-    import os
 
     try:
         with open(os.path.join(build_folder, "plan.json"), encoding="utf-8") as f:

@@ -10,6 +10,7 @@ never in the source tree; the loader serves them from there.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,10 @@ def pch_checks(folder: Path) -> list[list[Any]]:
             if source.get("pch") is None:
                 continue
             names = macros + [f[2:].split("=")[0] for f in source["flags"] if f[:2] in ("-D", "-U")]
-            dirs = ext["include_dirs"]
-            prefix = pchscan.python_prefix(Path(source["path"]), [Path(d) for d in dirs], names)
-            checks.append([source["path"], dirs, names, list(prefix or ())])
+            # The plan names the project's files from the build folder; the
+            # loader scans them from wherever the importing process runs.
+            path = os.path.normpath(folder / source["path"])
+            dirs = [os.path.normpath(folder / d) for d in ext["include_dirs"]]
+            prefix = pchscan.python_prefix(Path(path), [Path(d) for d in dirs], names)
+            checks.append([path, dirs, names, list(prefix or ())])
     return checks

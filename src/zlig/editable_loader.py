@@ -59,9 +59,9 @@ def zig_build_command(
     compiled build runner in the local cache: with a local cache in the build
     folder, every build after ``rm -rf build`` (or of a fresh sdist, which pip
     unpacks in a new folder) spent ~4 s compiling it again. Compiled objects
-    are keyed by content and flags; the flags hold the project's path (its
-    -ffile-prefix-map, its include folders), so a copy of the project in
-    another folder does not find them yet (issue 14).
+    are keyed by content and flags; the plan names the project's files from
+    the build folder (plan.relative_to_folder), so a copy of the project in
+    another folder finds them too.
     """
     args = [str(zig), "build", "-Dplan=plan.json", f"-Dpch={str(pch).lower()}"]
     args += ["--prefix", str(out), f"-j{jobs()}", "--verbose-cc"]
@@ -172,13 +172,10 @@ class locked:
             self.fd = -1
 
 
-def fingerprint(folders: Sequence[str], files: Sequence[str], headers: bool = True) -> str:
+def fingerprint(folders: Sequence[str], files: Sequence[str]) -> str:
     """A digest of the names, sizes and modification times of ``files`` and
-    (``headers``) of the headers in ``folders``, and of the names of the other
-    files there. An extension's stamp leaves out the headers it does not
-    include: a header edit then changes only the stamps of the extensions that
-    include it (a header found by neither scan nor include folder, e.g. named
-    by a macro, is still followed by Zig's own cache)."""
+    of the headers in ``folders``, and of the names of the other files there:
+    whether an editable install must rebuild (cheap: no file is read)."""
     import hashlib
 
     digest = hashlib.sha256()
@@ -192,10 +189,45 @@ def fingerprint(folders: Sequence[str], files: Sequence[str], headers: bool = Tr
             continue
         for entry in entries:
             suffix = os.path.splitext(entry.name)[1]
-            if headers and suffix in INCLUDED_SUFFIXES:
+            if suffix in INCLUDED_SUFFIXES:
                 digest.update(stat_line(entry.path).encode("utf-8", "surrogateescape"))
             elif suffix in WATCHED_SUFFIXES:
                 digest.update(f"{entry.path}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def stamp(folders: Sequence[str], files: Sequence[str], root: str) -> str:
+    """An extension's stamp (see write_stamp_sources): a digest of the
+    contents of its inputs (``files``: its sources and the headers they
+    include) and of the names of the other watched files in ``folders``.
+
+    Zig's cache keys hold the stamp. Files are named from ``root``, the
+    project, and read rather than stat'ed, so that every copy of the project
+    (another clone, an unpacked sdist, with other paths and times) has the
+    same stamps, and finds its objects in Zig's cache. A header edit changes
+    only the stamps of the extensions whose sources include it (a header
+    found by neither scan nor include folder, e.g. named by a macro, is still
+    followed by Zig's own cache)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in files:
+        try:
+            with open(path, "rb") as f:
+                content = hashlib.sha256(f.read()).hexdigest()
+        except OSError:
+            content = "missing"
+        name = os.path.relpath(path, root)
+        digest.update(f"{name} {content}\n".encode("utf-8", "surrogateescape"))
+    for folder in folders:
+        try:
+            names = sorted(e.name for e in os.scandir(folder))
+        except OSError:
+            names = ["missing"]
+        for name in names:
+            if os.path.splitext(name)[1] in WATCHED_SUFFIXES:
+                path = os.path.relpath(os.path.join(folder, name), root)
+                digest.update(f"{path}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -267,9 +299,9 @@ class EditableFinder:
         folder = config["build_folder"]
         verbose = is_verbose()
         current = fingerprint(config["folders"], config["files"])
-        stamp = os.path.join(folder, STAMP)
+        stamp_file = os.path.join(folder, STAMP)
         try:
-            with open(stamp, encoding="utf-8") as f:
+            with open(stamp_file, encoding="utf-8") as f:
                 if f.read() == current:
                     if verbose:
                         print(f"zlig: {config['name']} is up to date", file=sys.stderr)
@@ -294,7 +326,7 @@ class EditableFinder:
             if verbose:
                 print("+ " + " ".join(args), file=sys.stderr, flush=True)
             stamps = {
-                name: fingerprint(inputs[0], inputs[1], headers=False)
+                name: stamp(inputs[0], inputs[1], config["root"])
                 for name, inputs in config["stamps"].items()
             }
             write_stamp_sources(folder, stamps)
@@ -310,7 +342,7 @@ class EditableFinder:
         output = result.stdout.strip()
         if result.returncode != 0:
             found = diagnostics()
-            report = found.Report(output, config["root"], found.include_dirs(folder))
+            report = found.Report(output, config["root"], found.include_dirs(folder), folder)
             # The compiler's diagnostics; Zig's internals only when verbose.
             details = output if verbose else report.shown()
             raise ImportError(
@@ -320,7 +352,7 @@ class EditableFinder:
             )
         if verbose and output:
             print(output, file=sys.stderr)
-        with open(stamp, "w", encoding="utf-8") as f:
+        with open(stamp_file, "w", encoding="utf-8") as f:
             f.write(current)
         if stat_line(config["pyproject"]) != config["pyproject_stat"]:
             print(

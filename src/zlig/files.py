@@ -210,16 +210,19 @@ def watched(
 
 
 def fingerprint(
-    extensions: Sequence[Extension],
-    root: Path,
-    extra_files: Sequence[Path] = (),
-    headers: bool = True,
+    extensions: Sequence[Extension], root: Path, extra_files: Sequence[Path] = ()
 ) -> str:
-    """A digest of the watched files' names, sizes and modification times
-    (``headers=False``: an extension's stamp, see editable_loader.fingerprint)."""
+    """A digest of the watched files' names, sizes and modification times."""
     from . import editable_loader
 
-    return editable_loader.fingerprint(*watched(extensions, root, extra_files), headers=headers)
+    return editable_loader.fingerprint(*watched(extensions, root, extra_files))
+
+
+def stamp(extension: Extension, root: Path) -> str:
+    """The digest of an extension's inputs its stamp carries (editable_loader.stamp)."""
+    from . import editable_loader
+
+    return editable_loader.stamp(*watched([extension], root), str(root))
 
 
 def taken_path(name: str, names: Sequence[str]) -> str:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -77,11 +77,13 @@ def spec(
     optimize: str,
     python_include_dirs: Sequence[str],
     include_dirs: Sequence[Path],
+    local: Callable[[Path], str],
     macros: Sequence[Sequence[str]],
     flags: Sequence[str],
 ) -> Spec | None:
     """The PCH the source could use (given the options Zig's build gives it:
-    build.zig's module settings and its own flags), or None."""
+    build.zig's module settings and its own flags), or None. ``local`` names
+    an include folder as the plan does (plan.relative_to_folder)."""
     command_line = [name for name, _ in macros]
     command_line += [f[2:].split("=")[0] for f in flags if f.startswith(("-D", "-U"))]
     prefix = python_prefix(source, include_dirs, command_line)
@@ -95,24 +97,24 @@ def spec(
     for system_dir in python_include_dirs:
         args += ["-isystem", system_dir]
     for folder in include_dirs:
-        args += ["-I", str(folder)]
+        args += ["-I", local(folder)]
     args += [f"-D{name}={value}" for name, value in macros]
     args += [*flags, VALIDATE_CONTENT, "-x", f"{language}-header"]
     text = "".join(f"{line}\n" for line in (*prefix, "#include <Python.h>"))
     return Spec(tuple(args), text)
 
 
-def user_flags(pch: Path) -> list[str]:
-    """The flags of a source compiled with the PCH at ``pch``."""
-    return ["-include-pch", str(pch), VALIDATE_CONTENT]
+def user_flags(pch: str) -> list[str]:
+    """The flags of a source compiled with the PCH at ``pch`` (from the build folder)."""
+    return ["-include-pch", pch, VALIDATE_CONTENT]
 
 
-def plan(sources: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:
+def plan(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Assign PCHs to plan sources; give build.zig's ``precompiled`` list.
 
     Each source dict (build.zig's ``CSource``) that carries a ``"spec"`` gets
     a ``"pch"`` index when enough others share its spec; ``"spec"`` is removed.
-    The PCHs are put in ``folder/pch``.
+    The PCHs are put in the build folder's ``pch``.
     """
     users: dict[Spec, list[dict[str, Any]]] = {}
     for source in sources:
@@ -131,7 +133,7 @@ def plan(sources: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:
                 "args": list(one.args),
                 "header": one.text,
                 "output": output,
-                "use": user_flags(folder / output),
+                "use": user_flags(output),
             }
         )
     return precompiled

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from .config import Settings
 from .editable_loader import stamp_source
 from .errors import BuildError
 from .extension import SOURCE_LANGUAGES, Extension
+from .project import is_inside
 from .target import Target
 
 #: What ``__builtin_cpu_supports()`` reads (Zig's runtime library lacks it):
@@ -40,15 +42,17 @@ def make_plan(
     (see editable_loader.write_stamp_sources); ``zig_dir`` is Zig's folder
     (holding its ``lib``).
     """
-    prefix_maps = {settings.root: "."}
+    local = relative_to_folder(folder, settings.root)
+    prefix_maps = {local(settings.root): "."}
     if zig_dir:  # Zig names its headers by its real path
-        prefix_maps[zig_dir.resolve()] = "ziglang"
+        prefix_maps[str(zig_dir.resolve())] = "ziglang"
     zig_target, cpu = target.platform.zig_target, cpu_features(target.platform.arch)
     extensions = [
         _extension_plan(
             ext,
             target,
             folder,
+            local,
             prefix_maps,
             Path(stamp_source(folder, ext.name)),
             cpu,
@@ -65,21 +69,44 @@ def make_plan(
         # A copy in the build folder, as build.zig: an editable install's
         # loader rebuilds after the isolated environment holding zlig is gone.
         "runtime": (
-            str(folder / CPU_RUNTIME.name)
+            local(folder / CPU_RUNTIME.name)
             if target.platform.arch in ("x86_64", "aarch64") and target.platform.os == "linux"
             else None
         ),
         "extensions": extensions,
-        "precompiled": pch.plan(sources, folder),
+        "precompiled": pch.plan(sources),
         "allow_undefined": target.platform.os != "windows",
     }
+
+
+def relative_to_folder(folder: Path, root: Path) -> Callable[[Path | str], str]:
+    """How the plan names a file or folder: relative to the build folder
+    (where ``zig build`` runs) if it is in the project or the build folder,
+    else as it is.
+
+    Zig's cache keys hold the compiler's arguments, paths included. Named
+    from the build folder, the project's files give the same keys in every
+    copy of the project (another clone, CI's checkout, the new temporary
+    folder a frontend unpacks each sdist in), which therefore finds its
+    objects in Zig's cache. Zig checks a cached object's inputs by content,
+    so a copy with other contents still compiles anew.
+    """
+
+    def local(path: Path | str) -> str:
+        path = Path(path)
+        if path.is_absolute() and (is_inside(path, root) or is_inside(path, folder)):
+            return os.path.relpath(path, folder)
+        return str(path)
+
+    return local
 
 
 def _extension_plan(
     ext: Extension,
     target: Target,
     folder: Path,
-    prefix_maps: dict[Path, str],
+    local: Callable[[Path | str], str],
+    prefix_maps: dict[str, str],
     stamp: Path,
     cpu: str,
     precompile: bool,
@@ -87,10 +114,11 @@ def _extension_plan(
 ) -> dict[str, Any]:
     packages = {name: _package_include(name, ext) for name in ext.include_packages}
     include_dirs = [*ext.include_dirs, *packages.values()]
-    maps = {**prefix_maps, **{path: f"{name}-include" for name, path in packages.items()}}
+    maps = {**prefix_maps, **{str(path): f"{name}-include" for name, path in packages.items()}}
     link = ext.extra_link_args
     macros = _macros(ext, target)
     python_include_dirs, python_libs = _python_link(ext, target, folder)
+    python_include_dirs = [local(d) for d in python_include_dirs]
     sources: list[dict[str, Any]] = []
     featured: dict[str, list[dict[str, Any]]] = {}
     for path in ext.sources:
@@ -100,7 +128,7 @@ def _extension_plan(
         args = ext.compile_args(path)
         features = cpu_flag_features(args, target.platform.arch, zig_dir)
         flags = _source_flags(ext, path, maps)
-        source: dict[str, Any] = {"path": str(path), "flags": flags}
+        source: dict[str, Any] = {"path": local(path), "flags": flags}
         if features:
             # Compiled in a step of its own, for the CPU with those features.
             source["flags"] = [f for f in flags if f not in features.values()]
@@ -115,6 +143,7 @@ def _extension_plan(
                 optimize=ext.optimize,
                 python_include_dirs=python_include_dirs,
                 include_dirs=include_dirs,
+                local=local,
                 macros=macros,
                 flags=source["flags"],
             )
@@ -122,21 +151,21 @@ def _extension_plan(
     return {
         "name": ext.name,
         "output": output_name(ext, target),
-        "stamp": {"path": str(stamp), "flags": _path_flags(prefix_maps)},
+        "stamp": {"path": local(stamp), "flags": _path_flags(prefix_maps)},
         "optimize": ext.optimize,
         # Release wheels carry no debug info, which also keeps absolute
         # build paths out of the binaries.
         "strip": ext.stripped,
-        "root_source": str(ext.zig_root) if ext.zig_root else None,
+        "root_source": local(ext.zig_root) if ext.zig_root else None,
         **_split(sources),
         "cpu_parts": [{"cpu": c, "sources": group} for c, group in sorted(featured.items())],
         "macros": macros,
-        "include_dirs": [str(d) for d in include_dirs],
+        "include_dirs": [local(d) for d in include_dirs],
         "python_include_dirs": python_include_dirs,
         "libraries": ext.link_libraries(),
-        "library_dirs": [str(d) for d in (*ext.library_dirs, *link.library_dirs)],
+        "library_dirs": [local(d) for d in (*ext.library_dirs, *link.library_dirs)],
         "rpaths": list(link.rpaths),
-        "objects": [str(o) for o in (*link.objects, *python_libs)],
+        "objects": [local(o) for o in (*link.objects, *python_libs)],
         "link_libcpp": ext.uses_cxx,
         # A Mach-O library names itself; by default Zig writes the build's
         # artifact name (lib<name>.dylib).
@@ -197,21 +226,24 @@ def _macros(ext: Extension, target: Target) -> list[list[str]]:
     return [[name, "1" if value is None else value] for name, value in macros]
 
 
-def _path_flags(maps: dict[Path, str]) -> list[str]:
-    """Debug info, ``__FILE__`` and ``assert()`` name files by absolute path. Map
-    the folders that differ between two builds of the same sources (the project,
-    Zig and header packages, which build isolation installs in a new temporary
-    folder each time) to fixed names, so that the builds give the same bytes."""
+def _path_flags(maps: dict[str, str]) -> list[str]:
+    """Debug info, ``__FILE__`` and ``assert()`` name files by the path the
+    compiler was given. Map the folders that differ between two builds of the
+    same sources (the project, named from the build folder; Zig and header
+    packages, which build isolation installs in a new temporary folder each
+    time) to fixed names, so that the builds give the same bytes."""
     # clang applies the last map that matches: inner (longer) folders last. A
     # folder with '=' in its name cannot be mapped (clang splits at the first).
-    olds = sorted((str(old) for old in maps if "=" not in str(old)), key=lambda o: (len(o), o))
-    flags = [f"-ffile-prefix-map={old}={maps[Path(old)]}" for old in olds]
+    olds = sorted((old for old in maps if "=" not in old), key=lambda o: (len(o), o))
+    flags = [f"-ffile-prefix-map={old}={maps[old]}" for old in olds]
+    # Debug info's compilation folder would be the build folder's absolute path.
+    flags.append("-fdebug-compilation-dir=.")
     # The undefined-behaviour checks of Debug builds name their file without
     # the maps: by its last component only (Zig's own headers are absolute).
     return [*flags, "-fsanitize-undefined-strip-path-components=-1"]
 
 
-def _source_flags(ext: Extension, source: Path, maps: dict[Path, str]) -> list[str]:
+def _source_flags(ext: Extension, source: Path, maps: dict[str, str]) -> list[str]:
     """The compiler flags of one C, C++ or assembly source."""
     language = SOURCE_LANGUAGES[source.suffix]
     flags = _path_flags(maps)

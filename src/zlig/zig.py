@@ -188,14 +188,14 @@ def run(
                     break
                 elapsed = time.monotonic() - start
                 if progress is not None and not verbose:
-                    print(progress(compiled_sources(lines), elapsed), flush=True)
+                    print(progress(compiled_sources(lines, str(cwd)), elapsed), flush=True)
                 # Less often as it goes on: 5, 10, 15, 20, 27, 35, 47, 63, 84, 112 s, …
                 due = start + elapsed + max(PROGRESS_EVERY, elapsed / 3)
             proc.wait()
         except BaseException:  # Ctrl-C, SIGTERM: Zig stops too (as with subprocess.run)
             proc.kill()
             raise
-    report = Report("".join(lines).strip(), str(relative_to), include_dirs)
+    report = Report("".join(lines).strip(), str(relative_to), include_dirs, str(cwd))
     if proc.returncode != 0:
         raise BuildError(report.summary(proc.returncode), "" if verbose else report.shown())
     if not verbose and report.shown():
