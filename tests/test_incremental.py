@@ -180,23 +180,41 @@ def test_split_extension_compiles_in_groups_and_recompiles_only_what_changed(
     path = many_files_project(tmp_path / "many", 16)
     stems = {f"part{i:02}" for i in range(16)} | {"module"}
 
+    steps: Counter[str] = Counter()
+
     def build() -> Counter[str]:
         before = cache_files(".o")
         hook_value(run_hook(path, "build_wheel('dist')"))
-        return Counter(p.stem for p in cache_files(".o") - before if p.stem in stems)
+        made = cache_files(".o") - before
+        # Each step's stamp object and each group's object file are named
+        # after the step: many._core.part1.o (twice), many._core.o.
+        steps.clear()
+        steps.update(p.stem for p in made if p.stem.startswith("many._core"))
+        return Counter(p.stem for p in made if p.stem in stems)
 
     assert build() == Counter(stems)
     (plan_file,) = (path / "build" / "zlig").glob("*/plan.json")
     (ext,) = json.loads(plan_file.read_text())["extensions"]
-    assert [len(part) for part in ext["parts"]] == [6, 6, 5] and ext["c_sources"] == []
+    groups = [[Path(s["path"]).stem for s in part["sources"]] for part in ext["parts"]]
+    assert [len(group) for group in groups] == [6, 6, 5] and ext["c_sources"] == []
+    assert groups[1] == ["part05", "part06", "part07", "part08", "part09", "part10"]
+    assert [part["stamp"]["path"] for part in ext["parts"]] == [
+        f"inputs/many._core.part{i}.c" for i in range(3)
+    ]
     assert total(path, tmp_path) == sum(range(16)) + 200
 
     # Nothing changed: no object, group or extension compiled or linked.
     objects, libraries = cache_files(".o", "part"), cache_files(".so", "libmany")
     assert build() == Counter()
     assert (cache_files(".o", "part"), cache_files(".so", "libmany")) == (objects, libraries)
+    # One source: its group's step runs (its stamp, the source, the group's
+    # object), no other group's; and the link.
     append(path / "csrc" / "part09.c", "/* one source */\n")
     assert build() == Counter(part09=1)
+    assert steps == Counter({"many._core.part1": 2})
+    assert len(cache_files(".so", "libmany") - libraries) == 1
+    # A header that two sources of the first group include.
     (path / "csrc" / "shared.h").write_text("#define SHARED 1000\n")
     assert build() == Counter(part00=1, part01=1)
+    assert steps == Counter({"many._core.part0": 2})
     assert total(path, tmp_path) == sum(range(16)) + 2000

@@ -269,7 +269,7 @@ def users(plan: dict) -> dict[str, list[str]]:
     """Each precompiled header's text -> the sources using it (file stems)."""
     found: dict[str, list[str]] = {p["header"]: [] for p in plan["precompiled"]}
     for ext in plan["extensions"]:
-        for source in [*ext["c_sources"], *sum(ext["parts"], [])]:
+        for source in [*ext["c_sources"], *(s for part in ext["parts"] for s in part["sources"])]:
             if source.get("pch") is not None:
                 header = plan["precompiled"][source["pch"]]["header"]
                 found[header].append(f"{ext['name']}/{Path(source['path']).stem}")
@@ -402,8 +402,8 @@ def test_many_sources_in_groups(tmp_path: Path) -> None:
     wheel = build_wheel(path, "with")
     plan = plan_of(path)
     (plain,) = [e for e in plan["extensions"] if e["name"] == "pchdemo._plain"]
-    assert [len(part) for part in plain["parts"]] == [5, 5]
-    assert all(s["pch"] is not None for part in plain["parts"] for s in part)
+    assert [len(part["sources"]) for part in plain["parts"]] == [5, 5]
+    assert all(s["pch"] is not None for part in plain["parts"] for s in part["sources"])
     without = build_wheel(path, "without", **{"precompiled-header": "false"})
     assert without.read_bytes() == wheel.read_bytes()
     target = tmp_path / "unpacked"

@@ -27,9 +27,9 @@ const Precompiled = struct {
 const Extension = struct {
     /// Dotted module name, used as the artifact name.
     name: []const u8,
-    /// An empty C file whose text changes with the extension's inputs;
-    /// compiled in every step of the extension so that Zig re-checks every
-    /// object when any input changed (see zlig/editable_loader.py).
+    /// An empty C file whose text changes with the inputs of the library's
+    /// own step, so that Zig re-checks its objects when one of them changed
+    /// (see zlig/editable_loader.py); each part has its own.
     stamp: CSource,
     /// Install path of the built file below --prefix.
     output: []const u8,
@@ -43,7 +43,7 @@ const Extension = struct {
     /// More C and C++ sources, in groups: each group is compiled into an
     /// object file by a step of its own, so that Zig runs groups in parallel
     /// (one step compiles its files one after another).
-    parts: []const []const CSource,
+    parts: []const Part,
     /// Sources compiled for a CPU with more features (from flags such as
     /// -mavx2: Zig gives clang the CPU's features after any flag), each
     /// group in a step of its own.
@@ -64,9 +64,16 @@ const Extension = struct {
     install_name: ?[]const u8 = null,
 };
 
+const Part = struct {
+    /// The stamp of this step's own inputs.
+    stamp: CSource,
+    sources: []const CSource,
+};
+
 const CpuPart = struct {
     /// Plan.cpu with the features added, e.g. "baseline+evex512+crc32+avx2".
     cpu: []const u8,
+    stamp: CSource,
     sources: []const CSource,
 };
 
@@ -113,11 +120,11 @@ pub fn build(b: *std.Build) !void {
     } else null;
 
     for (plan.extensions) |ext| {
-        const module = extensionModule(b, ext, target, ext.root_source);
+        const module = extensionModule(b, ext, target, ext.root_source, ext.stamp);
         const lib_pchs = try addSources(b, module, ext.c_sources, plan, use_pch);
-        for (ext.parts, 0..) |sources, i| {
-            const part = extensionModule(b, ext, target, null);
-            const part_pchs = try addSources(b, part, sources, plan, use_pch);
+        for (ext.parts, 0..) |part_plan, i| {
+            const part = extensionModule(b, ext, target, null, part_plan.stamp);
+            const part_pchs = try addSources(b, part, part_plan.sources, plan, use_pch);
             const name = b.fmt("{s}.part{d}", .{ ext.name, i });
             const obj = b.addObject(.{ .name = name, .root_module = part });
             for (part_pchs) |pch| obj.step.dependOn(pch_steps[pch]);
@@ -125,7 +132,7 @@ pub fn build(b: *std.Build) !void {
         }
         for (ext.cpu_parts, 0..) |part, i| {
             const part_target = try resolveTarget(b, plan.target, part.cpu);
-            const module_cpu = extensionModule(b, ext, part_target, null);
+            const module_cpu = extensionModule(b, ext, part_target, null, part.stamp);
             _ = try addSources(b, module_cpu, part.sources, plan, false);
             const name = b.fmt("{s}.cpu{d}", .{ ext.name, i });
             module.addObject(b.addObject(.{ .name = name, .root_module = module_cpu }));
@@ -152,14 +159,15 @@ fn resolveTarget(b: *std.Build, triple: []const u8, cpu: []const u8) !std.Build.
     }));
 }
 
-/// A module with the extension's compile settings and the stamp file. Every
-/// step gets the stamp: Zig 0.16 can miss a header change in a step whose
-/// own inputs did not change, and the stamp changes with every input.
+/// A module with the extension's compile settings and a step's stamp file.
+/// Every step gets one: Zig 0.16 can miss a header change in a step whose
+/// own inputs did not change, and the stamp changes with the step's inputs.
 fn extensionModule(
     b: *std.Build,
     ext: Extension,
     target: std.Build.ResolvedTarget,
     root_source: ?[]const u8,
+    stamp: CSource,
 ) *std.Build.Module {
     const module = b.createModule(.{
         .root_source_file = if (root_source) |root| .{ .cwd_relative = root } else null,
@@ -172,7 +180,7 @@ fn extensionModule(
     for (ext.python_include_dirs) |dir| module.addSystemIncludePath(.{ .cwd_relative = dir });
     for (ext.include_dirs) |dir| module.addIncludePath(.{ .cwd_relative = dir });
     for (ext.macros) |macro| module.addCMacro(macro[0], macro[1]);
-    module.addCSourceFile(.{ .file = .{ .cwd_relative = ext.stamp.path }, .flags = ext.stamp.flags });
+    module.addCSourceFile(.{ .file = .{ .cwd_relative = stamp.path }, .flags = stamp.flags });
     return module;
 }
 

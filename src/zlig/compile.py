@@ -223,16 +223,12 @@ def _compile(
     import json
 
     from . import console, zig
-    from .editable_loader import write_stamp_sources, zig_build_command
-    from .files import stamp
+    from .editable_loader import stamp, write_stamp_sources, zig_build_command
+    from .files import stamp_inputs
     from .plan import CPU_RUNTIME, make_plan, output_name
 
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
     _write_if_changed(folder / CPU_RUNTIME.name, CPU_RUNTIME.read_text(encoding="utf-8"))
-    write_stamp_sources(
-        folder,
-        {ext.name: stamp(ext, settings.root) for ext in settings.extensions},
-    )
     if any(ext.pyx for ext in settings.extensions):
         from . import cython
 
@@ -251,6 +247,8 @@ def _compile(
 
         windows.prepare(settings.extensions, target, folder, zig_exe)
     plan = make_plan(settings, target, folder, zig_exe.parent)
+    inputs = stamp_inputs(plan, folder, settings.extensions, settings.root)
+    write_stamp_sources(folder, {n: stamp(*i, str(settings.root)) for n, i in inputs.items()})
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     if settings.verbose:
         print("\n".join(console.plan_lines(plan, settings.root, folder)), flush=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .extension import SOURCE_LANGUAGES, Extension
+from .plan import step_sources
 
 
 def c_sources(extensions: Sequence[Extension]) -> list[str]:
@@ -74,7 +75,7 @@ def plan_lines(plan: dict[str, Any], root: Path, folder: Path) -> list[str]:
     """Verbose: what the plan asks Zig to build, one line per extension."""
     lines = [f"zlig: plan: target {plan['target']}, cpu {plan['cpu']}"]
     for ext in plan["extensions"]:
-        sources = [*ext["c_sources"], *(s for part in ext["parts"] for s in part)]
+        sources = step_sources(ext, cpu_parts=False)
         precompiled = sum(1 for s in sources if s.get("pch") is not None)
         groups = f" in {len(ext['parts'])} groups" if ext["parts"] else ""
         zig_root = ""

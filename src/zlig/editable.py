@@ -18,7 +18,8 @@ from typing import Any
 from . import cython, cython_runner, diagnostics, editable_loader, hook_context, pchscan, zig
 from .compile import Built, build_folder, has_build_hooks, make_hook_context
 from .config import Settings
-from .files import watched
+from .files import stamp_inputs, watched
+from .plan import step_sources
 from .target import resolve
 
 _LOADER_SOURCE = Path(editable_loader.__file__)
@@ -44,15 +45,16 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     folder = build_folder(settings, target)
     # A changed hook file is a reason to rebuild; the generated folder is not
     # watched (the hooks rewrite it on every rebuild), but its files are
-    # inputs of each extension's stamp, as compile.py reckons them, so that
-    # Zig sees a generated header change.
+    # inputs of the steps' stamps, as compile.py reckons them, so that Zig
+    # sees a generated header change.
     folders, files = watched(settings.extensions, settings.root, rebuild_hook_files(settings))
     extensions = settings.extensions
     if has_build_hooks(settings):
         from .hooks import generated_folder, with_generated
 
         extensions = with_generated(extensions, generated_folder(folder), settings.root)
-    stamps = {ext.name: watched([ext], settings.root) for ext in extensions}
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    stamps = stamp_inputs(plan, folder, extensions, settings.root)
     hooks = None
     if rebuild_hook_files(settings):  # after-build hooks do not run on import
         context = make_hook_context(settings, target, folder, editable=True)
@@ -82,7 +84,7 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
         "zig_version": zig.ZIG_VERSION,
         "folders": folders,
         "files": files,
-        # Each extension's inputs, for its stamp (editable_loader.write_stamp_sources).
+        # Each build step's inputs, for its stamp (editable_loader.write_stamp_sources).
         "stamps": stamps,
         # The before-build hooks, run in a subprocess before each rebuild.
         "hooks": hooks,
@@ -130,7 +132,7 @@ def pch_checks(folder: Path) -> list[list[Any]]:
     checks = []
     for ext in plan["extensions"]:
         macros = [name for name, _ in ext["macros"]]
-        for source in [*ext["c_sources"], *(s for part in ext["parts"] for s in part)]:
+        for source in step_sources(ext, cpu_parts=False):
             if source.get("pch") is None:
                 continue
             names = macros + [f[2:].split("=")[0] for f in source["flags"] if f[:2] in ("-D", "-U")]

@@ -237,19 +237,20 @@ def stamp_source(folder: Path | str, extension: str) -> str:
 
 
 def write_stamp_sources(folder: Path | str, digests: Mapping[str, str]) -> None:
-    """Put each extension's inputs' fingerprint in its stamp C file.
+    """Put each build step's inputs' digest (``stamp``) in its stamp C file,
+    ``inputs/<extension>.c`` or ``inputs/<extension>.part<N>.c``.
 
     Zig 0.16 skips a step whose own cache entry is unchanged, and that entry
     lists the headers of only the C files compiled in the run that wrote it:
     after one file is rebuilt, a change to a header of another file would go
-    unseen. When an extension's inputs changed, its stamp changes, the entries
-    of its steps miss, and Zig checks each object against its own, complete
-    entry. Other extensions keep their stamps: no compile, no link.
+    unseen. When a step's inputs changed, its stamp changes, its entry
+    misses, and Zig checks each object against its own, complete entry.
+    Other steps keep their stamps: no compile; other extensions: no link.
     """
     os.makedirs(os.path.join(folder, STAMP_FOLDER), exist_ok=True)
-    for extension, digest in digests.items():
-        path = stamp_source(folder, extension)
-        text = f"/* zlig: fingerprint of {extension}'s inputs */\n/* {digest} */\n"
+    for step, digest in digests.items():
+        path = stamp_source(folder, step)
+        text = f"/* zlig: fingerprint of {step}'s inputs */\n/* {digest} */\n"
         try:
             with open(path, encoding="utf-8") as f:
                 if f.read() == text:

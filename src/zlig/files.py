@@ -9,9 +9,11 @@ folders whole).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .extension import Extension
 from .project import is_inside
@@ -218,11 +220,37 @@ def fingerprint(
     return editable_loader.fingerprint(*watched(extensions, root, extra_files))
 
 
-def stamp(extension: Extension, root: Path) -> str:
-    """The digest of an extension's inputs its stamp carries (editable_loader.stamp)."""
-    from . import editable_loader
+def stamp_inputs(
+    plan: dict[str, Any], folder: Path, extensions: Sequence[Extension], root: Path
+) -> dict[str, tuple[list[str], list[str]]]:
+    """What the stamp of each build step of the plan digests, by the stamp's
+    name (editable_loader.write_stamp_sources): the step's own C sources and
+    the project's headers they include, and the extension's watched folders
+    (a new file there can change what an ``#include`` finds).
 
-    return editable_loader.stamp(*watched([extension], root), str(root))
+    A step's stamp changes only with its own inputs, so an edit re-runs only
+    the steps that compile the edited file or a header it includes (and the
+    link); a Zig root's step takes all of its extension's inputs, as the
+    headers its ``@cImport`` reads are not scanned.
+    """
+    from .plan import steps
+
+    by_name = {ext.name: ext for ext in extensions}
+    inputs = {}
+    for planned in plan["extensions"]:
+        ext = by_name[planned["name"]]
+        folders, everything = watched([ext], root)
+        include_dirs = [d for d in ext.include_dirs if is_inside(d, root)]
+        for stamp_path, sources in steps(planned):
+            paths = [Path(os.path.normpath(folder / s["path"])) for s in sources]
+            if ext.zig_root and stamp_path == planned["stamp"]["path"]:
+                files = everything
+            else:
+                found = {*paths, *_included_headers(paths, include_dirs, root)}
+                files = sorted(map(str, found))
+            name = Path(stamp_path).name.removesuffix(".c")
+            inputs[name] = (folders, files)
+    return inputs
 
 
 def taken_path(name: str, names: Sequence[str]) -> str:

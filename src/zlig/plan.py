@@ -10,7 +10,6 @@ import functools
 import importlib
 import os
 from collections.abc import Callable, Sequence
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,6 @@ def make_plan(
             folder,
             local,
             prefix_maps,
-            Path(stamp_source(folder, ext.name)),
             cpu,
             settings.precompiled_header,
             zig_dir,
@@ -62,7 +60,7 @@ def make_plan(
         for ext in settings.extensions
     ]
     # Sources of cpu_parts use no PCH: it is made for the baseline CPU.
-    sources = [s for e in extensions for s in chain(e["c_sources"], *e["parts"])]
+    sources = [s for e in extensions for s in step_sources(e, cpu_parts=False)]
     return {
         "target": zig_target,
         "cpu": cpu,
@@ -107,7 +105,6 @@ def _extension_plan(
     folder: Path,
     local: Callable[[Path | str], str],
     prefix_maps: dict[str, str],
-    stamp: Path,
     cpu: str,
     precompile: bool,
     zig_dir: Path | None,
@@ -148,17 +145,30 @@ def _extension_plan(
                 flags=source["flags"],
             )
         sources.append(source)
+
+    def stamp(step: str) -> dict[str, Any]:
+        """The stamp C file of one step (see editable_loader.write_stamp_sources)."""
+        return {"path": local(stamp_source(folder, step)), "flags": _path_flags(prefix_maps)}
+
+    split = _split(sources)
     return {
         "name": ext.name,
         "output": output_name(ext, target),
-        "stamp": {"path": local(stamp), "flags": _path_flags(prefix_maps)},
+        "stamp": stamp(ext.name),
         "optimize": ext.optimize,
         # Release wheels carry no debug info, which also keeps absolute
         # build paths out of the binaries.
         "strip": ext.stripped,
         "root_source": local(ext.zig_root) if ext.zig_root else None,
-        **_split(sources),
-        "cpu_parts": [{"cpu": c, "sources": group} for c, group in sorted(featured.items())],
+        "c_sources": split[0],
+        "parts": [
+            {"stamp": stamp(f"{ext.name}.part{i}"), "sources": group}
+            for i, group in enumerate(split[1:])
+        ],
+        "cpu_parts": [
+            {"cpu": c, "stamp": stamp(f"{ext.name}.cpu{i}"), "sources": group}
+            for i, (c, group) in enumerate(sorted(featured.items()))
+        ],
         "macros": macros,
         "include_dirs": [local(d) for d in include_dirs],
         "python_include_dirs": python_include_dirs,
@@ -194,21 +204,38 @@ PART_SIZE = 8
 MAX_PARTS = 16
 
 
-def _split(sources: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """build.zig's ``c_sources`` and ``parts``: an extension of many files is
-    split into groups that Zig compiles in parallel (it compiles the files of
-    one step one after another). The groups depend only on the sources, never
-    on the machine's cores, so that every machine builds the same bytes."""
+def _split(sources: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The sources of build.zig's ``c_sources``, then of each of its
+    ``parts``: an extension of many files is split into groups that Zig
+    compiles in parallel (it compiles the files of one step one after
+    another). The groups depend only on the sources, never on the machine's
+    cores, so that every machine builds the same bytes."""
     count = min(MAX_PARTS, -(-len(sources) // PART_SIZE))
     if count < 2:
-        return {"c_sources": sources, "parts": []}
+        return [sources]
     size, extra = divmod(len(sources), count)
     parts, start = [], 0
     for i in range(count):
         end = start + size + (i < extra)
         parts.append(sources[start:end])
         start = end
-    return {"c_sources": [], "parts": parts}
+    return [[], *parts]
+
+
+def step_sources(ext: dict[str, Any], cpu_parts: bool = True) -> list[dict[str, Any]]:
+    """The C, C++ and assembly sources of an extension's plan, in all its steps."""
+    parts = [*ext["parts"], *(ext["cpu_parts"] if cpu_parts else ())]
+    return [*ext["c_sources"], *(s for part in parts for s in part["sources"])]
+
+
+def steps(ext: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each build step of an extension's plan: its stamp C file (as the plan
+    names it), and its C sources."""
+    return [
+        (ext["stamp"]["path"], ext["c_sources"]),
+        *((part["stamp"]["path"], part["sources"]) for part in ext["parts"]),
+        *((part["stamp"]["path"], part["sources"]) for part in ext["cpu_parts"]),
+    ]
 
 
 def _macros(ext: Extension, target: Target) -> list[list[str]]:
