@@ -3,14 +3,16 @@ machine and run here: Windows x86_64 abi3 wheels under wine, by the official
 embeddable CPython 3.9 and 3.13 (scripts/windows-python.sh sets them up once,
 in .cache/windows); musllinux x86_64 wheels by a CPython 3.13 built against
 musl (scripts/musl-python.sh, once, in .cache/musl). aarch64 musllinux and
-macOS wheels cannot run here: they are audited (zlig's own audit, and
-abi3audit, which reads their files with its own parser).
+macOS wheels cannot run here: they are audited (zlig's own audit, abi3audit,
+which reads their files with its own parser, and for macOS delocate's checks
+through macholib).
 
 The first Windows build on a machine compiles MinGW-w64's C runtime (1.5–3
 minutes, then in Zig's global cache)."""
 
 from __future__ import annotations
 
+import re
 import struct
 import sys
 import zipfile
@@ -48,6 +50,31 @@ def build(path: Path, settings: dict[str, str]) -> Path:
 def extract(wheel: Path, member: str, dest: Path) -> Path:
     with zipfile.ZipFile(wheel) as zf:
         return Path(zf.extract(member, dest))
+
+
+def check_delocate(wheel: Path, tmp_path: Path, slices: list[tuple[str, tuple[int, int]]]) -> None:
+    """delocate's view of a macOS wheel, a second opinion on zlig's audit:
+    the wheel name it computes from the files' architectures and minimum
+    macOS versions must be the wheel's own, with nothing needing a macOS newer
+    than the tag; its Mach-O reader (macholib) must see ``slices`` and only
+    libSystem loaded. Only these functions of delocate run here: its commands
+    (delocate-listdeps, delocate-wheel) call Apple's otool and lipo."""
+    from delocate.delocating import _calculate_minimum_wheel_name, _get_macos_min_version
+    from macholib.MachO import MachO
+    from packaging.version import Version
+
+    folder = tmp_path / "delocate"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(folder)
+    tag = re.search(r"-macosx_(\d+)_(\d+)_\w+\.whl$", wheel.name)
+    assert tag
+    minimum = Version(f"{tag[1]}.{tag[2]}")
+    assert _calculate_minimum_wheel_name(wheel.name, folder, minimum) == (wheel.name, set())
+    (binary,) = folder.rglob("*.so")
+    found = [(a.lower(), (v.major, v.minor)) for a, v in _get_macos_min_version(binary)]
+    assert found == slices
+    loads = [[name for _, _, name in h.walkRelocatables()] for h in MachO(str(binary)).headers]
+    assert loads == [["/usr/lib/libSystem.B.dylib"]] * len(slices)
 
 
 def check_abi3audit(wheel: Path) -> None:
@@ -172,6 +199,39 @@ def test_abi3_wheel_for_windows_arm64(project, tmp_path: Path) -> None:
     assert pe.violations(info, "arm64", "python3.dll", "PyInit__core") == []
     check_wheel(wheel)
     check_abi3audit(wheel)
+
+
+def test_cp313_wheel_for_windows_arm64(project, tmp_path: Path) -> None:
+    """Version-specific for arm64: pyenv's CPython 3.13 headers, python313.lib
+    made from the export list of the x86_64 python313.dll (no arm64 DLL here
+    to compare it with). Built and audited, not run."""
+    include = pyenv_python("3.13").parent.parent / "include" / "python3.13"
+    settings = {
+        "target": "aarch64-windows",
+        "target-ext-suffix": ".cp313-win_arm64.pyd",
+        "target-include-dir": str(include),
+    }
+    wheel = build(project("demo"), settings)
+    assert wheel.name == "demo-1.0.0-cp313-cp313-win_arm64.whl"
+    member = "demo/_core.cp313-win_arm64.pyd"
+    assert wheel_members(wheel) == {
+        "demo/__init__.py",
+        member,
+        "demo-1.0.0.dist-info/WHEEL",
+        "demo-1.0.0.dist-info/METADATA",
+        "demo-1.0.0.dist-info/RECORD",
+    }
+    info = pe.read_pe(extract(wheel, member, tmp_path))
+    assert (info.arch, info.exports) == ("arm64", {"PyInit__core"})
+    assert {i.lower() for i in info.imports} == {
+        "python313.dll",
+        "kernel32.dll",
+        "api-ms-win-crt-heap-l1-1-0.dll",
+        "api-ms-win-crt-runtime-l1-1-0.dll",
+        "api-ms-win-crt-stdio-l1-1-0.dll",
+    }
+    assert pe.violations(info, "arm64", "python313.dll", "PyInit__core") == []
+    check_wheel(wheel)
 
 
 def test_import_library_matches_python3_dll(windows_python: Path) -> None:
@@ -305,6 +365,7 @@ def test_abi3_wheel_for_macos(project, tmp_path: Path, target, platform, arch, m
     assert "_PyInit__core" in piece.exports
     check_wheel(wheel)
     check_abi3audit(wheel)
+    check_delocate(wheel, tmp_path, [(arch, minimum)])
 
 
 def test_universal2_wheel_is_both_builds_in_one_file(project, tmp_path: Path) -> None:
@@ -324,6 +385,79 @@ def test_universal2_wheel_is_both_builds_in_one_file(project, tmp_path: Path) ->
         assert fat[offset : offset + size] == thin
     check_wheel(wheel)
     check_abi3audit(wheel)
+    check_delocate(wheel, tmp_path, [("x86_64", (10, 9)), ("arm64", (11, 0))])
+
+
+def test_cxx_abi3_wheel_for_macos(project, tmp_path: Path) -> None:
+    """C++ and C: Zig compiles libc++ for macOS (the first time ~1.5 minutes,
+    then from its cache) and links it statically, so the extension loads
+    libSystem only. One architecture, to keep the suite short."""
+    wheel = build(project("cxx"), {"target": "aarch64-macos", "py-limited-api": "cp39"})
+    assert wheel.name == "cxxpkg-1.0-cp39-abi3-macosx_11_0_arm64.whl"
+    assert wheel_members(wheel) == {
+        "cxxpkg/__init__.py",
+        "cxxpkg/_core.abi3.so",
+        "cxxpkg-1.0.dist-info/WHEEL",
+        "cxxpkg-1.0.dist-info/METADATA",
+        "cxxpkg-1.0.dist-info/RECORD",
+    }
+    (piece,) = macho.read_macho(extract(wheel, "cxxpkg/_core.abi3.so", tmp_path))
+    assert (piece.arch, piece.min_macos) == ("arm64", (11, 0))
+    assert piece.dylibs == ("/usr/lib/libSystem.B.dylib",)
+    assert piece.install_name == "@rpath/_core.abi3.so"
+    assert "_PyInit__core" in piece.exports
+    check_wheel(wheel)
+    check_abi3audit(wheel)
+    check_delocate(wheel, tmp_path, [("arm64", (11, 0))])
+
+
+@pytest.mark.parametrize(
+    ("target", "version", "platform", "slices"),
+    [
+        ("x86_64-macos", "3.13", "macosx_10_13_x86_64", [("x86_64", (10, 13))]),
+        (
+            "universal2-macos",
+            "3.12",
+            "macosx_10_13_universal2",
+            [("x86_64", (10, 13)), ("arm64", (11, 0))],
+        ),
+    ],
+)
+def test_version_specific_wheel_for_macos(
+    project, tmp_path: Path, target: str, version: str, platform: str, slices
+) -> None:
+    """pyenv's CPython headers (their Linux pyconfig.h serves: pymacconfig.h
+    sets the sizes under __APPLE__) and the macOS EXT_SUFFIX; the minimum
+    macOS is the one CPython 3.12 and newer need on Intel Macs, 10.13."""
+    nodot = version.replace(".", "")
+    include = pyenv_python(version).parent.parent / "include" / f"python{version}"
+    settings = {
+        "target": target,
+        "target-ext-suffix": f".cpython-{nodot}-darwin.so",
+        "target-include-dir": str(include),
+    }
+    wheel = build(project("demo"), settings)
+    assert wheel.name == f"demo-1.0.0-cp{nodot}-cp{nodot}-{platform}.whl"
+    member = f"demo/_core.cpython-{nodot}-darwin.so"
+    assert wheel_members(wheel) == {
+        "demo/__init__.py",
+        member,
+        "demo-1.0.0.dist-info/WHEEL",
+        "demo-1.0.0.dist-info/METADATA",
+        "demo-1.0.0.dist-info/RECORD",
+    }
+    with zipfile.ZipFile(wheel) as zf:
+        text = zf.read("demo-1.0.0.dist-info/WHEEL").decode()
+    assert f"Root-Is-Purelib: false\nTag: cp{nodot}-cp{nodot}-{platform}\n" in text
+    pieces = macho.read_macho(extract(wheel, member, tmp_path))
+    assert [(p.arch, p.min_macos) for p in pieces] == slices
+    for piece in pieces:
+        assert piece.dylibs == ("/usr/lib/libSystem.B.dylib",)
+        assert piece.install_name == f"@rpath/_core.cpython-{nodot}-darwin.so"
+        assert "_PyInit__core" in piece.exports
+    assert macho.violations(pieces, dict(slices), "PyInit__core", str(tmp_path)) == []
+    check_wheel(wheel)
+    check_delocate(wheel, tmp_path, slices)
 
 
 def test_musl_extension_with_a_missing_symbol_fails(project) -> None:

@@ -36,8 +36,30 @@ HOOK_ERRORS = [
     (
         "cxx",
         "{'target': 'universal2-macos'}",
-        "target universal2-macos: zlig builds only abi3 extensions for macOS; set py-limited-api "
-        "(e.g. -C py-limited-api=cp39) for cxxpkg._core",
+        "cross-compiling for universal2-macos: extensions that are not abi3 need the target "
+        "Python's target-ext-suffix and target-include-dir (or set py-limited-api)",
+    ),
+    (
+        "demo",
+        "{'target': 'x86_64-macos', 'target-ext-suffix': '.cpython-313-x86_64-linux-gnu.so',"
+        f" 'target-include-dir': {sysconfig.get_path('include')!r}}}",
+        "target-ext-suffix: '.cpython-313-x86_64-linux-gnu.so' is not a CPython's for macOS "
+        "(e.g. '.cpython-313-darwin.so')",
+    ),
+    (
+        "demo",
+        "{'target': 'aarch64-macos', 'target-ext-suffix': '.cp312-win_arm64.pyd',"
+        f" 'target-include-dir': {sysconfig.get_path('include')!r}}}",
+        "target-ext-suffix: '.cp312-win_arm64.pyd' is not a CPython's for macOS "
+        "(e.g. '.cpython-312-darwin.so')",
+    ),
+    (
+        "demo",
+        "{'target': 'universal2-macos', 'target-ext-suffix': '.cpython-313t-darwin.so',"
+        f" 'target-include-dir': {sysconfig.get_path('include')!r}}}",
+        "target-ext-suffix: '.cpython-313t-darwin.so' is a free-threaded CPython's, which zlig "
+        "does not build macOS extensions for yet; give a GIL-enabled CPython's "
+        "(e.g. '.cpython-313-darwin.so')",
     ),
     (
         "cxx",

@@ -195,3 +195,36 @@ def test_windows_target_platform_and_markers(tmp_path: Path) -> None:
     assert ext["objects"] == [str(tmp_path / "windows" / "python3-cp39.lib")]
     assert plan["allow_undefined"] is False
     assert plan["runtime"] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "python", "zig", "tag"),
+    [
+        ("x86_64-macos", None, "x86_64-macos.10.9", "macosx_10_9_x86_64"),
+        ("x86_64-macos", (3, 11), "x86_64-macos.10.9", "macosx_10_9_x86_64"),
+        ("x86_64-macos", (3, 12), "x86_64-macos.10.13", "macosx_10_13_x86_64"),
+        ("x86_64-macos", (3, 13), "x86_64-macos.10.13", "macosx_10_13_x86_64"),
+        ("x86_64-macos", (3, 14), "x86_64-macos.10.15", "macosx_10_15_x86_64"),
+        ("aarch64-macos", None, "aarch64-macos.11.0", "macosx_11_0_arm64"),
+        ("aarch64-macos", (3, 14), "aarch64-macos.11.0", "macosx_11_0_arm64"),
+        ("universal2-macos", None, "universal2-macos.10.9", "macosx_10_9_universal2"),
+        ("universal2-macos", (3, 12), "universal2-macos.10.13", "macosx_10_13_universal2"),
+    ],
+)
+def test_macos_minimum_follows_the_cpython(tmp_path: Path, name, python, zig, tag) -> None:
+    """abi3 (None): the oldest macOS any CPython runs on; version-specific: the
+    one that CPython's own macOS builds need, in the Zig target and the tag."""
+    settings = _settings(tmp_path)._replace(target=name)
+    plat = target.make_platform(
+        settings, "linux_x86_64", ".cpython-311-x86_64-linux-gnu.so", python
+    )
+    assert (plat.zig_target, plat.plain_tag, plat.os, plat.cross) == (zig, tag, "macos", True)
+
+
+def test_macos_floors_of_each_slice() -> None:
+    from zlig.audit import macos_floors
+
+    assert macos_floors("macosx_10_13_x86_64") == {"x86_64": (10, 13)}
+    assert macos_floors("macosx_11_0_arm64") == {"arm64": (11, 0)}
+    assert macos_floors("macosx_10_9_universal2") == {"x86_64": (10, 9), "arm64": (11, 0)}
+    assert macos_floors("macosx_10_13_universal2") == {"x86_64": (10, 13), "arm64": (11, 0)}

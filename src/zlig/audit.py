@@ -12,10 +12,6 @@ if TYPE_CHECKING:
     from .compile import Built
     from .target import Target
 
-#: The minimum macOS of each slice of a universal2 wheel (tagged with the
-#: oldest): Intel Macs from 10.9, Apple silicon from 11.0.
-UNIVERSAL2 = {"x86_64": (10, 9), "arm64": (11, 0)}
-
 
 def platform_tag(target: Target, built: Sequence[Built], folder: Path) -> str:
     """The wheel's platform tag; BuildError if a file would not work where it claims to."""
@@ -45,9 +41,11 @@ def platform_tag(target: Target, built: Sequence[Built], folder: Path) -> str:
 
 
 def macos_floors(tag: str) -> dict[str, tuple[int, int]]:
-    """``macosx_11_0_arm64`` -> ``{"arm64": (11, 0)}``: each architecture's minimum macOS."""
+    """``macosx_11_0_arm64`` -> ``{"arm64": (11, 0)}``: each architecture's minimum macOS.
+    A universal2 tag names the Intel slice's (the older); Apple silicon starts at 11.0."""
     match = re.fullmatch(r"macosx_(\d+)_(\d+)_(\w+)", tag)
     assert match, tag
+    version = (int(match[1]), int(match[2]))
     if match[3] == "universal2":
-        return dict(UNIVERSAL2)
-    return {match[3]: (int(match[1]), int(match[2]))}
+        return {"x86_64": version, "arm64": max(version, (11, 0))}
+    return {match[3]: version}

@@ -115,7 +115,7 @@ OPTIONS: dict[str, Option] = {
         "",
         "Cross-compile for another platform: another Linux architecture, e.g. "
         "'aarch64-linux-gnu', musl ('x86_64-linux-musl'), 'x86_64-windows', 'aarch64-windows', "
-        "or, abi3 only, 'x86_64-macos', 'aarch64-macos', 'universal2-macos'.",
+        "'x86_64-macos', 'aarch64-macos', 'universal2-macos'.",
         _check_target,
     ),
     "target-include-dir": Option(

@@ -24,7 +24,7 @@ from . import validate
 from .config import Settings
 from .errors import BuildError, ConfigError
 from .extension import Extension
-from .targets import TARGETS, TargetInfo
+from .targets import TARGETS, TargetInfo, macos_minimum
 
 _ABI_FROM_SUFFIX = (
     # .cpython-311-x86_64-linux-gnu.so, .cpython-313t-…, .cpython-311d-…
@@ -199,13 +199,20 @@ def _glibc_version() -> str:
     return version
 
 
-def make_platform(settings: Settings, host_tag: str, host_ext_suffix: str) -> Platform:
-    """The platform to build for: this machine, or ``settings.target``."""
+def make_platform(
+    settings: Settings,
+    host_tag: str,
+    host_ext_suffix: str,
+    python: tuple[int, int] | None = None,
+) -> Platform:
+    """The platform to build for: this machine, or ``settings.target``.
+    ``python``: the CPython version-specific extensions are built for (its
+    macOS builds set the minimum macOS), or None if all are abi3."""
     manylinux = None if settings.manylinux == "off" else settings.manylinux
     if settings.target:
         info = TARGETS[settings.target]
         if info.os != "linux":
-            return _other_os_platform(info, host_tag)
+            return _other_os_platform(info, host_tag, python)
         if info.musl:
             # Built against Zig's musl (1.2.5), whatever the manylinux floor;
             # cross-compiling even for this architecture (this Python is glibc's).
@@ -235,15 +242,17 @@ def make_platform(settings: Settings, host_tag: str, host_ext_suffix: str) -> Pl
     return Platform(arch, zig_target, plain, manylinux, cross)
 
 
-def _other_os_platform(info: TargetInfo, host_tag: str) -> Platform:
+def _other_os_platform(info: TargetInfo, host_tag: str, python: tuple[int, int] | None) -> Platform:
     """A Windows or macOS target: no glibc floor. The macOS tag names the
     minimum version the Zig target gives (``x86_64-macos.10.9``)."""
+    zig = info.zig
     if info.os == "macos":
-        version = info.zig.split(".", 1)[1].replace(".", "_")
-        plain = f"macosx_{version}_{info.arch}"
+        major, minor = macos_minimum(info.arch, python)
+        zig = f"{info.zig}.{major}.{minor}"
+        plain = f"macosx_{major}_{minor}_{info.arch}"
     else:
         plain = f"win_{info.arch}"
-    return Platform(info.arch, info.zig, plain, None, cross=plain != host_tag)
+    return Platform(info.arch, zig, plain, None, cross=plain != host_tag)
 
 
 def _check_floor_covers(floor: str, arch: str) -> None:
@@ -260,14 +269,10 @@ def _check_floor_covers(floor: str, arch: str) -> None:
 def resolve(settings: Settings) -> Target:
     """The target of this build; refuses settings that cannot work here."""
     host = running_interpreter()
-    plat = make_platform(settings, host_platform_tag(), host.ext_suffix)
+    host_tag = host_platform_tag()
+    plat = make_platform(settings, host_tag, host.ext_suffix)
     interpreter = host
     needs_version_specific = any(not e.limited_api for e in settings.extensions)
-    if plat.os == "macos" and needs_version_specific:
-        raise ConfigError(
-            f"target {settings.target}: zlig builds only abi3 extensions for macOS; set "
-            f"py-limited-api (e.g. -C py-limited-api=cp39) for {_not_abi3(settings.extensions)}"
-        )
     if plat.cross and needs_version_specific:
         if not (settings.target_ext_suffix and settings.target_include_dir):
             raise ConfigError(
@@ -279,6 +284,9 @@ def resolve(settings: Settings) -> Target:
             _check_musl_suffix(interpreter, settings.target_ext_suffix)
         if plat.os == "windows":
             _check_windows_python(interpreter, plat)
+        if plat.os == "macos":
+            _check_macos_python(interpreter)
+            plat = make_platform(settings, host_tag, host.ext_suffix, interpreter.version)
     for ext in settings.extensions:
         if ext.limited_api:
             check_limited_api(ext, host)
@@ -315,8 +323,20 @@ def _check_windows_python(interpreter: Interpreter, plat: Platform) -> None:
         )
 
 
-def _not_abi3(extensions: Sequence[Extension]) -> str:
-    return ", ".join(e.name for e in extensions if not e.limited_api)
+def _check_macos_python(interpreter: Interpreter) -> None:
+    """A GIL-enabled CPython for macOS, whose extensions end in ``-darwin.so``
+    whatever the architecture. Free-threaded builds would need headers that
+    say so (Py_GIL_DISABLED in pyconfig.h), which nothing here checks yet."""
+    key = "target-ext-suffix"
+    suffix = interpreter.ext_suffix
+    example = "'.cpython-{}{}-darwin.so'".format(*interpreter.version)
+    if interpreter.free_threaded:
+        raise ConfigError(
+            f"{key}: {suffix!r} is a free-threaded CPython's, which zlig does not build "
+            f"macOS extensions for yet; give a GIL-enabled CPython's (e.g. {example})"
+        )
+    if not re.fullmatch(r"\.cpython-3[0-9]+-darwin\.so", suffix):
+        raise ConfigError(f"{key}: {suffix!r} is not a CPython's for macOS (e.g. {example})")
 
 
 def check_limited_api(extension: Extension, host: Interpreter) -> None:

@@ -52,11 +52,28 @@ TARGETS = {
     # Windows pyconfig.h and its DLLs' exports ship with zlig (windows.py).
     "x86_64-windows": TargetInfo("x86_64-windows-gnu", "amd64", "AMD64"),
     "aarch64-windows": TargetInfo("aarch64-windows-gnu", "arm64", "ARM64"),
-    # The oldest macOS each architecture's wheels usually claim (CPython's
-    # own installers: 10.9 for Intel, 11.0 for Apple silicon); abi3 only.
-    "x86_64-macos": TargetInfo("x86_64-macos.10.9", "x86_64", "x86_64"),
-    "aarch64-macos": TargetInfo("aarch64-macos.11.0", "arm64", "arm64"),
+    # The minimum macOS is added to the Zig target (macos_minimum below).
+    "x86_64-macos": TargetInfo("x86_64-macos", "x86_64", "x86_64"),
+    "aarch64-macos": TargetInfo("aarch64-macos", "arm64", "arm64"),
     # Both, in one fat file (compile.py builds each and joins them); tagged
     # with the older minimum. Sources' markers see platform_machine 'universal2'.
-    "universal2-macos": TargetInfo("universal2-macos.10.9", "universal2", "universal2"),
+    "universal2-macos": TargetInfo("universal2-macos", "universal2", "universal2"),
 }
+
+#: The oldest macOS that CPython's own builds for Intel Macs (python.org's
+#: installers) run on, from which CPython version on: cibuildwheel's table of
+#: the lowest MACOSX_DEPLOYMENT_TARGET per version (docs/platforms.md).
+_MACOS_INTEL = (((3, 14), (10, 15)), ((3, 12), (10, 13)), ((3, 0), (10, 9)))
+#: The first macOS for Apple silicon.
+_MACOS_ARM = (11, 0)
+
+
+def macos_minimum(arch: str, python: tuple[int, int] | None) -> tuple[int, int]:
+    """The minimum macOS of a wheel for ``arch`` (universal2: its Intel slice's,
+    which its tag names). Version-specific extensions (``python``, e.g.
+    (3, 12)) need what that CPython needs, so that tag and file agree with it;
+    abi3 ones (None) claim the oldest any CPython runs on."""
+    if arch == "arm64":
+        return _MACOS_ARM
+    version = python or (3, 0)
+    return next(floor for since, floor in _MACOS_INTEL if version >= since)
