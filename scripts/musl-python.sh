@@ -39,7 +39,9 @@ as_root() {
     fi
 }
 
-if [ -f "$stamp" ]; then
+# The build runs from its source tree (the standard library is the source's
+# Lib/): a build whose source tree is gone (a removed checkout) is redone.
+if [ -f "$stamp" ] && [ -d "$(cat "$stamp")/Lib" ]; then
     log "already built"
     cat "$stamp"
     echo "$build"
