@@ -170,9 +170,12 @@ def _cmake_extension(ext: Extension, root: Path, package_root: str) -> str:
         options.append(f'"$<$<COMPILE_LANGUAGE:CXX>:-std={ext.cxx_std}>"')
     if options:
         lines.append(f"target_compile_options({target} PRIVATE {' '.join(options)})")
-    link = _link_args(ext, root)
-    if link:
-        lines.append(f"target_link_options({target} PRIVATE {' '.join(map(_cmake, link))})")
+    if ext.library_dirs:
+        dirs = " ".join(_cmake(projects.relative(d, root)) for d in ext.library_dirs)
+        lines.append(f"target_link_directories({target} PRIVATE {dirs})")
+    if ext.libraries:
+        libraries = " ".join(map(_cmake, ext.libraries))
+        lines.append(f"target_link_libraries({target} PRIVATE {libraries})")
     lines.append(f"install(TARGETS {target} DESTINATION {package_path.replace('.', '/')})")
     return "\n".join(lines) + "\n"
 
