@@ -15,7 +15,7 @@ From one zlig project it makes, read through zlig's own configuration loader
   only); the Python files come from ``wheel.packages``.
 
 Both keep the project's ``[project]`` table. How they are built (persistent
-build folders, release flags) is in run.py and benchmarks/README.md.
+build folders, release flags) is in builds.py and benchmarks/README.md.
 """
 
 from __future__ import annotations
