@@ -32,7 +32,7 @@ def copy(source: Path, dest: Path) -> Path:
     return dest
 
 
-def _without_tables(text: str, drop: tuple[str, ...]) -> str:
+def without_tables(text: str, drop: tuple[str, ...]) -> str:
     """pyproject.toml text without the tables named in ``drop`` (and their subtables)."""
     kept: list[str] = []
     skipping = False
@@ -46,7 +46,7 @@ def _without_tables(text: str, drop: tuple[str, ...]) -> str:
     return "\n".join(kept).strip() + "\n"
 
 
-def _build_system(requires: list[str], backend: str) -> str:
+def build_system(requires: list[str], backend: str) -> str:
     listed = ", ".join(f'"{r}"' for r in requires)
     return f'[build-system]\nrequires = [{listed}]\nbuild-backend = "{backend}"\n\n'
 
@@ -55,9 +55,9 @@ def flit_core(zlig_project: Path, dest: Path) -> Path:
     """A copy of the project built by flit-core itself, without any extension."""
     copy(zlig_project, dest)
     text = (dest / "pyproject.toml").read_text(encoding="utf-8")
-    rest = _without_tables(text, ("build-system", "tool.zlig"))
+    rest = without_tables(text, ("build-system", "tool.zlig"))
     (dest / "pyproject.toml").write_text(
-        _build_system(["flit_core>=3.2,<5"], "flit_core.buildapi") + rest, encoding="utf-8"
+        build_system(["flit_core>=3.2,<5"], "flit_core.buildapi") + rest, encoding="utf-8"
     )
     return dest
 
@@ -68,15 +68,15 @@ def extension_sources(zlig_project: Path) -> list[list[Path]]:
     return [[s.relative_to(settings.root) for s in ext.sources] for ext in settings.extensions]
 
 
-def _relative(path: Path, root: Path) -> str:
+def relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
 
 
-def _extension_code(ext: Extension, root: Path) -> str:
-    """``Extension(...)`` for setup.py, mirroring what zlig compiles."""
+def check_mirrored(ext: Extension) -> None:
+    """Stop if the extension uses what the other backends' projects do not mirror."""
     unsupported = [
         what
         for what, used in [
@@ -92,6 +92,11 @@ def _extension_code(ext: Extension, root: Path) -> str:
     ]
     if unsupported:
         raise SystemExit(f"benchmark: {ext.name}: {', '.join(unsupported)} not mirrored")
+
+
+def _extension_code(ext: Extension, root: Path) -> str:
+    """``Extension(...)`` for setup.py, mirroring what zlig compiles."""
+    check_mirrored(ext)
     compile_args = list(ext.extra_compile_args)
     # setuptools passes the same arguments to every file; gcc warns about (and
     # ignores) a -std of the other language.
@@ -101,12 +106,12 @@ def _extension_code(ext: Extension, root: Path) -> str:
     if ext.cxx_std and "c++" in languages:
         compile_args.append(f"-std={ext.cxx_std}")
     fields: dict[str, object] = {
-        "sources": [_relative(s, root) for s in ext.sources],
-        "include_dirs": [_relative(d, root) for d in ext.include_dirs],
+        "sources": [relative(s, root) for s in ext.sources],
+        "include_dirs": [relative(d, root) for d in ext.include_dirs],
         "define_macros": list(ext.define_macros),
         "undef_macros": list(ext.undef_macros),
         "libraries": list(ext.libraries),
-        "library_dirs": [_relative(d, root) for d in ext.library_dirs],
+        "library_dirs": [relative(d, root) for d in ext.library_dirs],
         "extra_compile_args": compile_args,
     }
     args = "".join(f"        {key}={value!r},\n" for key, value in fields.items() if value)
@@ -119,7 +124,7 @@ def setuptools(zlig_project: Path, dest: Path, parallel: int = 0) -> Path:
     project = settings.project
     copy(zlig_project, dest)
     metadata = config.read_pyproject(zlig_project).get("project", {})
-    package_dir = _relative(project.source_dir, settings.root)
+    package_dir = relative(project.source_dir, settings.root)
     extensions = "".join(_extension_code(ext, settings.root) for ext in settings.extensions)
     where = package_dir if package_dir != "." else "."
     cython = any(ext.pyx for ext in settings.extensions)
@@ -149,8 +154,14 @@ def setuptools(zlig_project: Path, dest: Path, parallel: int = 0) -> Path:
     (dest / "setup.py").write_text(setup_py, encoding="utf-8")
     requires = ["setuptools", "wheel", *([settings.cython_requires] if cython else [])]
     (dest / "pyproject.toml").write_text(
-        _build_system(requires, "setuptools.build_meta"), encoding="utf-8"
+        build_system(requires, "setuptools.build_meta"), encoding="utf-8"
     )
+    # setuptools' sdist holds the sources but not the headers of include_dirs:
+    # without these, the wheel built from the sdist (the "sdist" mode) fails.
+    folders = {relative(p.parent, settings.root) for e in settings.extensions for p in e.sources}
+    folders |= {relative(d, settings.root) for e in settings.extensions for d in e.include_dirs}
+    manifest = "".join(f"graft {f}\n" for f in sorted(folders) if f != ".")
+    (dest / "MANIFEST.in").write_text(manifest + "global-exclude *.so\n", encoding="utf-8")
     if parallel:
         (dest / "setup.cfg").write_text(f"[build_ext]\nparallel = {parallel}\n", encoding="utf-8")
     return dest

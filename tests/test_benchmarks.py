@@ -40,14 +40,40 @@ def test_benchmark_quick_subset(tmp_path: Path) -> None:
         assert (row["met"] is None) == (row["target"] == ""), key
     assert rows["a", "noop", "setuptools"]["target"] == ""
     assert rows["a", "clean", "setuptools"]["target"] == "≤ 1×"
-    assert rows["a", "cold", ""]["target"] == "≤ 15 s"
+    assert rows["a", "cold", ""]["target"] == "≤ 8 s"
     assert data["timings"]["a"]["noop"].keys() == {"zlig", "setuptools", "flit-core (pure copy)"}
     assert all(len(t) == 1 for per in data["timings"]["a"].values() for t in per.values())
+    peaks = data["peak_rss_kib"]["a"]["clean"]
+    assert peaks.keys() == {"zlig", "setuptools"} and all(p[0] > 1000 for p in peaks.values())
     assert data["versions"]["zig"] == "0.16.0" and data["machine"]["cpus"]
 
     assert (out / "results.png").read_bytes().startswith(b"\x89PNG")
     assert "| a | clean (rm -rf build dist), no isolation | setuptools |" in result.stdout
     assert git_status() == before  # everything was built in copies, under .cache
+
+
+@pytest.mark.slow
+def test_benchmark_peers(tmp_path: Path) -> None:
+    """meson-python and scikit-build-core build the C++ case: each wheel must
+    hold its extension; the best peer's row carries the ratio."""
+    out = tmp_path / "results"
+    backends = "zlig,meson-python,scikit-build-core"
+    args = ["--reps", "1", "--cases", "e", "--modes", "noop", "--backends", backends]
+    result = check([sys.executable, ROOT / "benchmarks" / "run.py", *args, "--out", out])
+
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    rows = {(r["case"], r["mode"], r["baseline"]): r for r in data["rows"]}
+    assert set(rows) == {
+        ("e", "noop", "meson-python"),
+        ("e", "noop", "scikit-build-core"),
+        ("e", "noop", "best peer"),
+    }
+    best = rows["e", "noop", "best peer"]
+    assert best["best_peer"] in ("meson-python", "scikit-build-core")
+    assert best["baseline_seconds"] == rows["e", "noop", best["best_peer"]]["baseline_seconds"]
+    assert all(r["zlig_peak_mib"] > 1 and r["baseline_peak_mib"] > 1 for r in rows.values())
+    assert data["versions"]["meson-python"] and data["versions"]["scikit-build-core"]
+    assert f"| best peer ({best['best_peer']}) |" in result.stdout
 
 
 def test_a_stale_build_is_caught(tmp_path: Path) -> None:
@@ -57,7 +83,7 @@ def test_a_stale_build_is_caught(tmp_path: Path) -> None:
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        import run
+        import builds
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
     wheel = tmp_path / "x-1.0-cp311-cp311-linux_x86_64.whl"
@@ -65,5 +91,6 @@ def test_a_stale_build_is_caught(tmp_path: Path) -> None:
         zf.writestr("x/_a.cpython-311-x86_64-linux-gnu.so", b"\x7fELF...zlig-bench-edit-3...")
         zf.writestr("x/_b.cpython-311-x86_64-linux-gnu.so", b"\x7fELF...zlig-bench-edit-2...")
         zf.writestr("x/notes.txt", b"zlig-bench-edit-3")
-    assert run.holding(wheel, b"zlig-bench-edit-3") == ["x/_a.cpython-311-x86_64-linux-gnu.so"]
-    assert run.holding(wheel, b"zlig-bench-edit-4") == []
+    assert builds.holding(wheel, b"zlig-bench-edit-3") == ["x/_a.cpython-311-x86_64-linux-gnu.so"]
+    assert builds.holding(wheel, b"zlig-bench-edit-4") == []
+    assert builds.extension_modules(wheel) == {"x._a", "x._b"}
