@@ -173,9 +173,12 @@ def _extension_plan(
         "include_dirs": [local(d) for d in include_dirs],
         "python_include_dirs": python_include_dirs,
         "libraries": ext.link_libraries(),
-        "library_dirs": [local(d) for d in (*ext.library_dirs, *link.library_dirs)],
+        # Shared libraries keep their absolute paths: the linker writes the
+        # path of one without a soname into the extension (DT_NEEDED), and
+        # only the link step's cache key holds them.
+        "library_dirs": [str(d) for d in (*ext.library_dirs, *link.library_dirs)],
         "rpaths": list(link.rpaths),
-        "objects": [local(o) for o in (*link.objects, *python_libs)],
+        "objects": [str(o) if _is_shared(o) else local(o) for o in (*link.objects, *python_libs)],
         "link_libcpp": ext.uses_cxx,
         # A Mach-O library names itself; by default Zig writes the build's
         # artifact name (lib<name>.dylib).
@@ -185,6 +188,10 @@ def _extension_plan(
             else None
         ),
     }
+
+
+def _is_shared(path: Path) -> bool:
+    return ".so" in path.suffixes or path.suffix in (".dylib", ".dll")
 
 
 def _python_link(ext: Extension, target: Target, folder: Path) -> tuple[list[str], list[Path]]:
