@@ -47,6 +47,13 @@ def build(path: Path, settings: dict[str, str]) -> Path:
     return path / "dist" / str(name)
 
 
+def version_specific(target: str, version: str, ext_suffix: str) -> dict[str, str]:
+    """The settings of a version-specific build for ``target`` with the
+    headers of pyenv's CPython ``version`` (e.g. "3.13")."""
+    include = pyenv_python(version).parent.parent / "include" / f"python{version}"
+    return {"target": target, "target-ext-suffix": ext_suffix, "target-include-dir": str(include)}
+
+
 def extract(wheel: Path, member: str, dest: Path) -> Path:
     with zipfile.ZipFile(wheel) as zf:
         return Path(zf.extract(member, dest))
@@ -205,12 +212,7 @@ def test_cp313_wheel_for_windows_arm64(project, tmp_path: Path) -> None:
     """Version-specific for arm64: pyenv's CPython 3.13 headers, python313.lib
     made from the export list of the x86_64 python313.dll (no arm64 DLL here
     to compare it with). Built and audited, not run."""
-    include = pyenv_python("3.13").parent.parent / "include" / "python3.13"
-    settings = {
-        "target": "aarch64-windows",
-        "target-ext-suffix": ".cp313-win_arm64.pyd",
-        "target-include-dir": str(include),
-    }
+    settings = version_specific("aarch64-windows", "3.13", ".cp313-win_arm64.pyd")
     wheel = build(project("demo"), settings)
     assert wheel.name == "demo-1.0.0-cp313-cp313-win_arm64.whl"
     member = "demo/_core.cp313-win_arm64.pyd"
@@ -430,12 +432,7 @@ def test_version_specific_wheel_for_macos(
     sets the sizes under __APPLE__) and the macOS EXT_SUFFIX; the minimum
     macOS is the one CPython 3.12 and newer need on Intel Macs, 10.13."""
     nodot = version.replace(".", "")
-    include = pyenv_python(version).parent.parent / "include" / f"python{version}"
-    settings = {
-        "target": target,
-        "target-ext-suffix": f".cpython-{nodot}-darwin.so",
-        "target-include-dir": str(include),
-    }
+    settings = version_specific(target, version, f".cpython-{nodot}-darwin.so")
     wheel = build(project("demo"), settings)
     assert wheel.name == f"demo-1.0.0-cp{nodot}-cp{nodot}-{platform}.whl"
     member = f"demo/_core.cpython-{nodot}-darwin.so"
