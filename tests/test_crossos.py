@@ -54,6 +54,12 @@ def version_specific(target: str, version: str, ext_suffix: str) -> dict[str, st
     return {"target": target, "target-ext-suffix": ext_suffix, "target-include-dir": str(include)}
 
 
+def demo_members(extension: str) -> set[str]:
+    """The members of a wheel of examples/demo whose extension is ``extension``."""
+    info = "demo-1.0.0.dist-info"
+    return {"demo/__init__.py", extension, f"{info}/WHEEL", f"{info}/METADATA", f"{info}/RECORD"}
+
+
 def extract(wheel: Path, member: str, dest: Path) -> Path:
     with zipfile.ZipFile(wheel) as zf:
         return Path(zf.extract(member, dest))
@@ -216,13 +222,7 @@ def test_cp313_wheel_for_windows_arm64(project, tmp_path: Path) -> None:
     wheel = build(project("demo"), settings)
     assert wheel.name == "demo-1.0.0-cp313-cp313-win_arm64.whl"
     member = "demo/_core.cp313-win_arm64.pyd"
-    assert wheel_members(wheel) == {
-        "demo/__init__.py",
-        member,
-        "demo-1.0.0.dist-info/WHEEL",
-        "demo-1.0.0.dist-info/METADATA",
-        "demo-1.0.0.dist-info/RECORD",
-    }
+    assert wheel_members(wheel) == demo_members(member)
     info = pe.read_pe(extract(wheel, member, tmp_path))
     assert (info.arch, info.exports) == ("arm64", {"PyInit__core"})
     assert {i.lower() for i in info.imports} == {
@@ -436,13 +436,7 @@ def test_version_specific_wheel_for_macos(
     wheel = build(project("demo"), settings)
     assert wheel.name == f"demo-1.0.0-cp{nodot}-cp{nodot}-{platform}.whl"
     member = f"demo/_core.cpython-{nodot}-darwin.so"
-    assert wheel_members(wheel) == {
-        "demo/__init__.py",
-        member,
-        "demo-1.0.0.dist-info/WHEEL",
-        "demo-1.0.0.dist-info/METADATA",
-        "demo-1.0.0.dist-info/RECORD",
-    }
+    assert wheel_members(wheel) == demo_members(member)
     with zipfile.ZipFile(wheel) as zf:
         text = zf.read("demo-1.0.0.dist-info/WHEEL").decode()
     assert f"Root-Is-Purelib: false\nTag: cp{nodot}-cp{nodot}-{platform}\n" in text
