@@ -105,6 +105,47 @@ def test_a_copy_elsewhere_compiles_nothing(project, tmp_path: Path) -> None:
             assert (where / built.relative_to(path)).read_bytes() == built.read_bytes()
 
 
+def test_a_build_with_nothing_changed_starts_no_zig(project) -> None:
+    """A no-op build reuses the last build's outputs, undefined-symbol check
+    and audit without starting ``zig build`` (uptodate.py). A change that Zig
+    sees and zlig's scan of ``#include`` lines does not (a header named
+    through a macro) still rebuilds, and so does an output changed since."""
+    path = unique_nested(project)
+    tiny = path / "src" / "spam" / "tiny.c"
+    (tiny.parent / "answer.h").write_text("#define SPAM_ANSWER_TOO 42\n")
+    text = tiny.read_text().replace(
+        "#include <Python.h>\n", '#include <Python.h>\n#define ANSWER "answer.h"\n#include ANSWER\n'
+    )
+    tiny.write_text(text.replace("SPAM_ANSWER)", "SPAM_ANSWER_TOO)"))
+    outputs: list[str] = []
+
+    def build() -> None:
+        result = run_hook(path, "build_wheel('dist', {'verbose': 'true'})")
+        wheels.append(path / "dist" / str(hook_value(result)))
+        outputs.append(result.stdout)
+
+    skipped = "zlig: nothing changed since the last build: zig build not run"
+    wheels: list[Path] = []
+    assert compiled_by(build) == Counter(module=1, util=2, tiny=1)
+    first = wheels[-1].read_bytes()
+    assert skipped not in outputs[-1]
+    assert compiled_by(build) == Counter()
+    assert skipped in outputs[-1].splitlines()
+    assert wheels[-1].read_bytes() == first
+
+    (tiny.parent / "answer.h").write_text("#define SPAM_ANSWER_TOO 43\n")
+    assert compiled_by(build) == Counter(tiny=1)
+    assert skipped not in outputs[-1]
+
+    built = next(path.glob("build/zlig/*/out/spam/_tiny.*.so"))
+    data = built.read_bytes()
+    built.unlink()
+    built.write_bytes(b"not what Zig made")
+    assert compiled_by(build) == Counter()
+    assert skipped not in outputs[-1]
+    assert built.read_bytes() == data
+
+
 @pytest.mark.slow
 def test_cache_survives_isolated_builds(project, wheelhouse, tmp_path: Path) -> None:
     """Each ``python -m build`` makes a fresh environment; zlig's kept Zig and

@@ -37,10 +37,14 @@ def with_helper(path: Path) -> Path:
 def test_source_left_out(project, tmp_path: Path) -> None:
     path = with_helper(project("demo"))
     edit(path / "pyproject.toml", '"src/demo/*.c"', '"src/demo/_core.c"')
-    assert failed_build(path, tmp_path).splitlines()[-1] == (
+    message = (
         "zlig: error: demo._core: undefined symbol 'helper' (used in src/demo/_core.c); "
         f"is a source or a library missing? tool.zlig.extensions[0].libraries / sources {ALLOW}"
     )
+    assert failed_build(path, tmp_path).splitlines()[-1] == message
+    # Again, with nothing changed: Zig is not run, and the check is not skipped.
+    (tmp_path / "again").mkdir()
+    assert failed_build(path, tmp_path / "again").splitlines()[-1] == message
     # allow-undefined lets it through, by name or pattern.
     edit(
         path / "pyproject.toml",

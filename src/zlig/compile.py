@@ -125,12 +125,17 @@ def build_extensions(settings: Settings, editable: bool = False) -> Iterator[Bui
         from . import console
 
         platform_tag = ""
+        extensions = [b.extension for b in built]
         if settings.extensions:
-            from . import audit
+            from . import audit, uptodate
 
             with console.timed("platform audit", settings.verbose):
-                platform_tag = audit.platform_tag(target, built, folder)
-        extensions = [b.extension for b in built]
+                platform_tag = uptodate.checked(
+                    folder / "audited.json",
+                    (target, extensions),
+                    [b.path for b in built],
+                    lambda: audit.platform_tag(target, built, folder),
+                )
         # PURE_TAG if every extension was optional and failed.
         tag = f"{target.python_tag(extensions)}-{platform_tag}" if built else PURE_TAG
         if built:
@@ -157,7 +162,7 @@ def make_hook_context(settings: Settings, target: Target, folder: Path, editable
 
 def _build(settings: Settings, target: Target, folder: Path) -> tuple[list[Built], list[str]]:
     """Compile and link with Zig, then check the undefined symbols."""
-    from . import console, zig
+    from . import console, uptodate, zig
 
     zig_exe = zig.find_zig()
     if target.platform.arch == "universal2":
@@ -168,7 +173,12 @@ def _build(settings: Settings, target: Target, folder: Path) -> tuple[list[Built
         from . import linkcheck
 
         with console.timed("undefined-symbol check", settings.verbose):
-            linkcheck.check(built, target, settings.root)
+            uptodate.checked(
+                folder / "linkchecked.json",
+                (target, [b.extension for b in built], settings.root),
+                [b.path for b in built],
+                lambda: linkcheck.check(built, target, settings.root),
+            )
     return built, compiled
 
 
@@ -222,7 +232,7 @@ def _compile(
     """The built extensions, and the C files Zig compiled (not found in its cache)."""
     import json
 
-    from . import console, zig
+    from . import console, uptodate, zig
     from .editable_loader import stamp, write_stamp_sources, zig_build_command
     from .files import stamp_inputs
     from .plan import CPU_RUNTIME, make_plan, output_name
@@ -248,22 +258,29 @@ def _compile(
         windows.prepare(settings.extensions, target, folder, zig_exe)
     plan = make_plan(settings, target, folder, zig_exe.parent)
     inputs = stamp_inputs(plan, folder, settings.extensions, settings.root)
-    write_stamp_sources(folder, {n: stamp(*i, str(settings.root)) for n, i in inputs.items()})
+    stamps = {n: stamp(*i, str(settings.root)) for n, i in inputs.items()}
+    write_stamp_sources(folder, stamps)
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     if settings.verbose:
         print("\n".join(console.plan_lines(plan, settings.root, folder)), flush=True)
     out = folder / "out"
     outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}
-    # Zig re-installs unchanged outputs from its cache in no time; removing
-    # them first means that what is there afterwards was built by this run.
-    for path in outputs.values():
-        path.unlink(missing_ok=True)
     try:
         command = zig_build_command(
             zig_exe, out, pch=settings.precompiled_header, verbose=settings.verbose
         )
     except ValueError as e:  # $ZLIG_JOBS
         raise BuildError(str(e)) from None
+    key = uptodate.build_key(folder, plan, stamps, command)
+    if key and uptodate.outputs_unchanged(folder, key, outputs.values()):
+        if settings.verbose:
+            print("zlig: nothing changed since the last build: zig build not run", flush=True)
+        return [Built(ext, path, output_name(ext, target)) for ext, path in outputs.items()], []
+    uptodate.forget_build(folder)
+    # Zig re-installs unchanged outputs from its cache in no time; removing
+    # them first means that what is there afterwards was built by this run.
+    for path in outputs.values():
+        path.unlink(missing_ok=True)
     compiled: list[str] = []
     try:
         with console.timed("zig build", settings.verbose):
@@ -289,6 +306,9 @@ def _compile(
                 f"zlig: warning: skipping optional extension {ext.name}: {error.message}",
                 file=sys.stderr,
             )
+    else:
+        if key:
+            uptodate.remember_build(folder, key, outputs.values())
     built = [
         Built(ext, path, output_name(ext, target))
         for ext, path in outputs.items()

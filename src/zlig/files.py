@@ -118,22 +118,50 @@ def sdist_inputs(extensions: Iterable[Extension], root: Path) -> set[Path]:
 def _included_headers(sources: Iterable[Path], include_dirs: list[Path], root: Path) -> set[Path]:
     found: set[Path] = set()
     todo = list(sources)
+    # One build scans the same files several times (stamps, sdist and wheel
+    # selection); a file is read once, and each name looked up once per folder.
+    lookups: dict[tuple[Path, str], Path | None] = {}
     while todo:
         current = todo.pop()
-        try:
-            text = current.read_bytes()
-        except OSError:
-            continue
-        for match in _INCLUDE.finditer(text):
-            name = (match.group(1) or match.group(2)).decode("utf-8", "replace")
+        for name in _include_names(current):
             for folder in (current.parent, *include_dirs):
-                candidate = (folder / name).resolve()
-                if candidate.is_file() and is_inside(candidate, root):
+                if (folder, name) not in lookups:
+                    lookups[folder, name] = _project_file(folder / name, root)
+                candidate = lookups[folder, name]
+                if candidate is not None:
                     if candidate not in found:
                         found.add(candidate)
                         todo.append(candidate)
                     break
     return found
+
+
+#: File -> (size, modification time, the names its #include lines give).
+_INCLUDE_NAMES: dict[Path, tuple[int, int, tuple[str, ...]]] = {}
+
+
+def _include_names(path: Path) -> tuple[str, ...]:
+    try:
+        st = path.stat()
+        known = _INCLUDE_NAMES.get(path)
+        if known and known[:2] == (st.st_size, st.st_mtime_ns):
+            return known[2]
+        text = path.read_bytes()
+    except OSError:
+        return ()
+    names = tuple(
+        (m.group(1) or m.group(2)).decode("utf-8", "replace") for m in _INCLUDE.finditer(text)
+    )
+    _INCLUDE_NAMES[path] = (st.st_size, st.st_mtime_ns, names)
+    return names
+
+
+def _project_file(path: Path, root: Path) -> Path | None:
+    """The file ``path`` resolves to, if it is one and inside the project."""
+    if not os.path.isfile(path):
+        return None
+    resolved = path.resolve()
+    return resolved if is_inside(resolved, root) else None
 
 
 def cython_inputs(pyx: Path, include_dirs: list[Path], root: Path) -> set[Path]:

@@ -8,6 +8,7 @@ hook boundary can show one clean line.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -124,7 +125,9 @@ def read_project(root: Path, python_source: Path | None = None) -> Project:
 
 def is_inside(path: Path, root: Path) -> bool:
     """Whether ``path`` is ``root`` or below it (compare resolved paths)."""
-    return path == root or root in path.parents
+    # As strings: Path.parents costs ~50 µs a call, and builds make thousands.
+    inner, outer = os.path.normcase(path), os.path.normcase(root)
+    return inner == outer or inner.startswith(os.path.join(outer, ""))
 
 
 def flit_version(project: Project) -> tuple[str, str]:

@@ -1,0 +1,162 @@
+"""Reusing the last build's results when nothing it depended on changed.
+
+Starting ``zig build`` costs ~0.3 s even when every step hits Zig's cache (the
+build runner starts and checks each step's manifest), and reading the built
+files back for the undefined-symbol check and the platform audit ~0.1 s
+more. A no-op build, the most frequent build of all, skips all three when a
+record in the build folder says that the same inputs gave these outputs:
+
+- the build: the plan (every flag and path), the stamps (the contents of the
+  project's sources and headers: editable_loader.stamp), the ``zig build``
+  command, the size and modification time of Zig, of zlig's own files and of
+  every file the plan names, of the files beside them and of every file in
+  the folders it names (Python's headers, include and library folders; Zig
+  would see any of them change), and the outputs' size, times and inode,
+  untouched since Zig wrote them;
+- the checks: the target, the extensions' settings and the outputs' identity.
+
+Both are stat-based, like the editable rebuild check (ninja decides the same
+way). A record is written only after the step it stands for succeeded, and is
+removed before the step runs again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .editable_loader import stat_line
+
+T = TypeVar("T")
+
+BUILD_RECORD = "built.json"
+#: Past this many files to stat (an include folder such as /usr/include), the
+#: shortcut would cost more than it saves.
+MAX_FILES = 5000
+
+
+def build_key(
+    folder: Path, plan: dict[str, Any], stamps: dict[str, str], command: Sequence[str]
+) -> str | None:
+    """What a build's outputs depend on (see the module's docstring), or None
+    when that is too many files to check quickly (zig build decides)."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([plan, stamps, list(command)], sort_keys=True).encode())
+    digest.update(zlig_files().encode())
+    if command:
+        digest.update(stat_line(command[0]).encode("utf-8", "surrogateescape"))  # Zig
+    # Files in the build folders (the precompiled header, the stamps) are
+    # made from the plan and the project; stat'ing them would see Zig's writes.
+    build = os.path.join(os.path.dirname(os.path.normpath(folder)), "")
+    named = {p for p in _named_paths(plan, folder) if not p.startswith(build)}
+    files: set[str] = set()
+    for path in named:
+        if os.path.isdir(path):  # an include or library folder: all it holds
+            files.update(_files_below(path, build))
+        else:  # and the folder of a file: `#include "x.h"` looks there first
+            parent = os.path.dirname(path)
+            files.update([path, parent, *(e.path for e in os.scandir(parent) if e.is_file())])
+        if len(files) > MAX_FILES:
+            return None
+    for path in sorted(files):
+        digest.update(stat_line(path).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def outputs_unchanged(folder: Path, key: str, outputs: Iterable[Path]) -> bool:
+    """Whether the last successful build had this key and left these outputs as they are."""
+    record = _read(folder / BUILD_RECORD)
+    return record.get("key") == key and record.get("outputs") == _identities(outputs)
+
+
+def forget_build(folder: Path) -> None:
+    (folder / BUILD_RECORD).unlink(missing_ok=True)
+
+
+def remember_build(folder: Path, key: str, outputs: Iterable[Path]) -> None:
+    _write(folder / BUILD_RECORD, {"key": key, "outputs": _identities(outputs)})
+
+
+def checked(record: Path, inputs: Any, files: Iterable[Path], check: Callable[[], T]) -> T:
+    """``check()``'s result, or the result it gave last time (kept in
+    ``record``) for the same ``inputs`` (described by their repr) and the same
+    ``files``. A check that raises is not remembered."""
+    key = hashlib.sha256(repr(inputs).encode("utf-8", "surrogateescape"))
+    key.update(zlig_files().encode())
+    files = list(files)
+    wanted = {"key": key.hexdigest(), "files": _identities(files)}
+    saved = _read(record)
+    if "result" in saved and all(saved.get(k) == v for k, v in wanted.items()):
+        result: T = saved["result"]
+        return result
+    record.unlink(missing_ok=True)
+    result = check()
+    _write(record, {**wanted, "result": result})
+    return result
+
+
+@functools.cache
+def zlig_files() -> str:
+    """zlig's own files, by size and modification time: a new zlig may build
+    or audit differently (its version alone does not change in development)."""
+    here = Path(__file__).parent
+    files = sorted(p for p in here.rglob("*") if "__pycache__" not in p.parts)
+    return "".join(stat_line(str(p)) for p in files)
+
+
+def _named_paths(value: Any, folder: Path) -> Iterable[str]:
+    """Every string of the plan that names an existing file or folder."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _named_paths(item, folder)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _named_paths(item, folder)
+    elif isinstance(value, str) and value and not value.startswith("-"):
+        path = os.path.join(folder, value)  # an absolute value stays itself
+        if os.path.exists(path):
+            yield os.path.normpath(path)
+
+
+def _files_below(folder: str, build: str) -> Iterable[str]:
+    """Every file and folder below ``folder`` (a header is any file an
+    include names), leaving out hidden folders and the build folders."""
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [
+            f for f in folders if not f.startswith(".") and os.path.join(parent, f, "") != build
+        ]
+        yield parent
+        yield from (os.path.join(parent, f) for f in files)
+
+
+def _identities(paths: Iterable[Path]) -> list[list[Any]]:
+    identities: list[list[Any]] = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            identities.append([str(path), None])
+            continue
+        # ctime: Zig copies its cached file's modification time to the output.
+        identities.append([str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino])
+    return identities
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    # Written whole and renamed: an interrupted write leaves no half record.
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(temporary, path)
