@@ -149,7 +149,7 @@ def linked_libraries(extension: Extension) -> dict[str, Path]:
 
 def check(built: Sequence[Built], target: Target, root: Path) -> None:
     """Raise BuildError naming the symbols of an extension that nothing provides."""
-    from . import pysymbols
+    from . import pysymbols, uptodate
 
     libc: frozenset[str] = frozenset()
     if target.platform.musllinux:  # musl's symbols have no versions
@@ -163,7 +163,8 @@ def check(built: Sequence[Built], target: Target, root: Path) -> None:
             limited=bool(ext.limited_api),
             running=target.interpreter == target.host,
         )
-        missing = unresolved(read_link_info(item.path), ext, python, libc)
+        info = uptodate.by_content(item.path, read_link_info)
+        missing = unresolved(info, ext, python, libc)
         if missing:
             raise BuildError(_message(ext, missing, python, root))
 

@@ -181,7 +181,9 @@ def audit(files: Iterable[tuple[str, Path]], floor: Policy, arch: str) -> Policy
 
     ``files`` are (extension name, built file) pairs.
     """
-    infos = [(name, read_elf(path)) for name, path in files]
+    from . import uptodate
+
+    infos = [(name, uptodate.by_content(path, read_elf)) for name, path in files]
     for name, info in infos:
         if info.arch != arch:
             raise BuildError(f"{name} was built for {info.arch}, not {arch}")

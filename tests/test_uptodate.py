@@ -1,0 +1,66 @@
+"""What a build may reuse from earlier ones (zlig/uptodate.py). The build
+record itself is tested end to end in test_incremental.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zlig import uptodate
+from zlig.errors import BuildError
+
+
+def test_file_info_is_remembered_by_content(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ZLIG_CACHE_DIR", str(tmp_path / "cache"))
+    reads: list[bytes] = []
+
+    def read(path: Path) -> tuple[str, ...]:
+        reads.append(path.read_bytes())
+        return tuple(path.read_text().split())
+
+    first, copy = tmp_path / "a.so", tmp_path / "elsewhere.so"
+    first.write_text("one two")
+    copy.write_text("one two")
+    assert uptodate.by_content(first, read) == ("one", "two")
+    # The same bytes, in the same file or another: not read again.
+    assert uptodate.by_content(first, read) == ("one", "two")
+    assert uptodate.by_content(copy, read) == ("one", "two")
+    assert reads == [b"one two"]
+    first.write_text("three")
+    assert uptodate.by_content(first, read) == ("three",)
+    assert reads == [b"one two", b"three"]
+    assert len(list((tmp_path / "cache" / "file-info").rglob("*.pickle"))) == 2
+
+
+def test_failures_are_not_remembered(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ZLIG_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+
+    def read(path: Path) -> None:
+        calls.append(path)
+        raise BuildError(f"cannot read the built file {path}")
+
+    built = tmp_path / "x.so"
+    built.write_bytes(b"\x7fELF")
+    for _ in range(2):
+        with pytest.raises(BuildError, match="cannot read the built file"):
+            uptodate.by_content(built, read)
+    missing = tmp_path / "missing.so"
+    with pytest.raises(BuildError, match="missing.so"):
+        uptodate.by_content(missing, read)
+    assert calls == [built, built, missing]
+
+
+def test_checks_are_remembered_for_the_same_inputs_and_files(tmp_path: Path) -> None:
+    built = tmp_path / "x.so"
+    built.write_bytes(b"first")
+    record = tmp_path / "checked.json"
+    results = iter(["tag1", "tag2", "tag3"])
+    assert uptodate.checked(record, ("target", 1), [built], lambda: next(results)) == "tag1"
+    assert uptodate.checked(record, ("target", 1), [built], lambda: next(results)) == "tag1"
+    # Other inputs, or a file written again: checked again.
+    assert uptodate.checked(record, ("target", 2), [built], lambda: next(results)) == "tag2"
+    built.unlink()
+    built.write_bytes(b"first")
+    assert uptodate.checked(record, ("target", 2), [built], lambda: next(results)) == "tag3"
