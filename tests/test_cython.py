@@ -197,7 +197,15 @@ def test_old_or_broken_cython(project, make_venv, wheelhouse) -> None:
     (site / "Cython-3.1.0.dist-info" / "METADATA").write_text(
         "Metadata-Version: 2.1\nName: Cython\nVersion: 3.1.0\n"
     )
-    (site / "cython.py").write_text("import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
+    # zlig calls Cython.Compiler.Main.main, as `python -m cython` does.
+    compiler = site / "Cython" / "Compiler"
+    compiler.mkdir(parents=True)
+    (site / "Cython" / "__init__.py").write_text("")
+    (compiler / "__init__.py").write_text("")
+    (compiler / "Main.py").write_text(
+        "import sys\n"
+        "def main(command_line=0):\n    print('boom', file=sys.stderr)\n    sys.exit(3)\n"
+    )
     result = run_hook(path, "build_wheel('dist')", python=python)
     assert result.returncode == 1
     assert result.stderr.splitlines()[-2:] == [
@@ -446,3 +454,33 @@ def test_an_edit_relinks_only_its_extension(project) -> None:
     base.write_text(base.read_text().replace("250", "300"))
     assert translated(build(path)) == []
     assert {p.name for p in cache_files(".so", "libcypkg.") - libraries} == {"libcypkg.vec.so"}
+
+
+def test_translations_share_a_process_per_cpu(tmp_path: Path) -> None:
+    """Cython's start-up costs more than a typical module's translation: the
+    jobs are split among one process per CPU, each translating its share in
+    turn; every job keeps its own exit status and output, in the jobs' order."""
+    from zlig import cython_runner
+
+    compiler = tmp_path / "Cython" / "Compiler"
+    compiler.mkdir(parents=True)
+    (tmp_path / "Cython" / "__init__.py").write_text("")
+    (compiler / "__init__.py").write_text("")
+    (compiler / "Main.py").write_text(
+        "import os, sys\n"
+        "def main(command_line=0):\n"
+        "    name = sys.argv[-1]\n"
+        "    print(f'{name} in {os.getpid()}')\n"
+        "    if name == 'bad.pyx':\n"
+        "        print('bad.pyx:1:2: no', file=sys.stderr)\n"
+        "        sys.exit(1)\n"
+    )
+    names = ["a.pyx", "b.pyx", "bad.pyx", "c.pyx", "d.pyx", "e.pyx"]
+    jobs = [{"args": [n], "output": str(tmp_path / "out" / f"{n}.c")} for n in names]
+    results = cython_runner.run(jobs, str(tmp_path), False, sys.stdout)
+    assert [r.returncode for r in results] == [0, 0, 1, 0, 0, 0]
+    assert [r.stdout.split()[0] for r in results] == names
+    assert results[2].stderr == "bad.pyx:1:2: no\n"
+    assert cython_runner.error_line(results[2].stdout + results[2].stderr) == "bad.pyx:1:2: no"
+    processes = {r.stdout.split()[-1] for r in results}
+    assert len(processes) == min(len(names), os.cpu_count() or 1)

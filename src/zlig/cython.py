@@ -16,12 +16,12 @@ cimports, the ``.pxi`` files it includes).
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from . import cython_runner
 from .errors import BuildError
 from .extension import Extension
 from .project import Project, is_inside
@@ -113,7 +113,6 @@ def translate(
 ) -> tuple[tuple[Extension, ...], list[Translation]]:
     """The extensions with each .pyx translated, and the translations that ran
     (those whose inputs changed since the last build)."""
-    from . import cython_runner
 
     translations = {ext: plan(ext, project, folder, annotate) for ext in extensions if ext.pyx}
     if not translations:
@@ -146,9 +145,7 @@ def translate(
     return extended, [by_output[job["output"]] for job in pending]
 
 
-def _error(
-    translation: Translation, result: subprocess.CompletedProcess[str], root: Path
-) -> BuildError:
+def _error(translation: Translation, result: cython_runner.Result, root: Path) -> BuildError:
     """Cython's first error as the message, its whole output as the details."""
     from .cython_runner import error_line
 

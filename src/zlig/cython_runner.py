@@ -57,27 +57,75 @@ def pending(jobs: Sequence[Mapping[str, Any]], version: str, root: str) -> list[
     return due
 
 
-def run(jobs: Sequence[Mapping[str, Any]], root: str, verbose: bool, out: Any) -> list[Any]:
-    """Translate in parallel, one Cython process per CPU; the results in order."""
+#: Translates the jobs (Cython's arguments, a JSON list on stdin) one after the
+#: other in this process; prints each one's exit status and output, as JSON.
+_BATCH = """
+import contextlib, io, json, sys, traceback
+from Cython.Compiler.Main import main
+results, real_stdout = [], sys.stdout
+for args in json.load(sys.stdin):
+    sys.argv = ["cython", *args]
+    out, err, status = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(command_line=1)
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else int(e.code is not None)
+        except Exception:
+            traceback.print_exc()
+            status = 1
+    results.append([status, out.getvalue(), err.getvalue()])
+real_stdout.write(json.dumps(results))
+"""
+
+
+class Result:
+    """One translation's outcome, shaped like subprocess.CompletedProcess."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run(jobs: Sequence[Mapping[str, Any]], root: str, verbose: bool, out: Any) -> list[Result]:
+    """Translate in parallel, one Cython process per CPU, each taking its
+    share of the jobs in turn; the results in the jobs' order.
+
+    Cython's start-up (its imports, its lexicon, its scope of builtins) costs
+    ~1 s a process, more than translating a typical module does: a process
+    per module spent most of a clean build's Cython time starting up.
+    """
+    import json
     import shlex
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
-    def one(job: Mapping[str, Any]) -> Any:
-        command = [sys.executable, "-m", "cython", *job["args"]]
+    for job in jobs:
         try:
             os.unlink(job["output"] + ".stamp")
         except OSError:
             pass
         os.makedirs(os.path.dirname(job["output"]), exist_ok=True)
-        return subprocess.run(command, cwd=root, capture_output=True, text=True)
+
+    def batch(share: Sequence[Mapping[str, Any]]) -> list[Result]:
+        arguments = json.dumps([list(job["args"]) for job in share])
+        command = [sys.executable, "-c", _BATCH]
+        done = subprocess.run(command, cwd=root, input=arguments, capture_output=True, text=True)
+        try:
+            return [Result(*r) for r in json.loads(done.stdout)]
+        except ValueError:  # the process itself failed (Cython missing, a crash)
+            status = done.returncode or 1
+            return [Result(status, done.stdout, done.stderr) for _ in share]
 
     if verbose:  # here, not in the threads, whose lines would mix
         for job in jobs:
             print("+ " + shlex.join([sys.executable, "-m", "cython", *job["args"]]), file=out)
         out.flush()
-    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
-        return list(pool.map(one, jobs))
+    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    shares = [list(jobs[i::workers]) for i in range(workers)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(batch, shares))
+    # Job k is the (k // workers)-th of share k % workers.
+    return [outcomes[k % workers][k // workers] for k in range(len(jobs))]
 
 
 def error_line(output: str) -> str | None:
