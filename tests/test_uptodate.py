@@ -64,3 +64,36 @@ def test_checks_are_remembered_for_the_same_inputs_and_files(tmp_path: Path) -> 
     built.unlink()
     built.write_bytes(b"first")
     assert uptodate.checked(record, ("target", 2), [built], lambda: next(results)) == "tag3"
+
+
+def test_runtime_libraries_are_warmed_up_once(tmp_path: Path, monkeypatch) -> None:
+    """The first build links a one-line library beside ``zig build`` (for
+    compiler-rt and the libc stubs, zlig/warmup.py); later builds do not; a
+    build that fails stops it, and it is tried again next time."""
+    from zlig import warmup, zig
+
+    exe = zig.find_zig()  # zlig's kept Zig, before its cache folder moves
+    monkeypatch.setenv("ZLIG_CACHE_DIR", str(tmp_path / "cache"))
+    ext = {"optimize": "ReleaseFast", "strip": True, "link_libcpp": False}
+    plan = {"target": "x86_64-linux-gnu.2.17", "cpu": "baseline", "extensions": [ext, ext]}
+    folder = tmp_path / "build"
+    folder.mkdir()
+    with warmup.warming(exe, plan, folder):
+        pass
+    built = folder / "warm" / "warm-ReleaseFast-strip.so"
+    assert built.read_bytes()[:4] == b"\x7fELF"
+    assert len(list((tmp_path / "cache" / "warmed").iterdir())) == 1
+
+    built.unlink()
+    with warmup.warming(exe, plan, folder):
+        pass
+    assert not built.exists()
+
+    plan["extensions"] = [{**ext, "strip": False}]
+    with pytest.raises(RuntimeError), warmup.warming(exe, plan, folder):
+        raise RuntimeError("the build failed")
+    assert len(list((tmp_path / "cache" / "warmed").iterdir())) == 1
+    with warmup.warming(exe, plan, folder):
+        pass
+    assert (folder / "warm" / "warm-ReleaseFast.so").is_file()
+    assert len(list((tmp_path / "cache" / "warmed").iterdir())) == 2

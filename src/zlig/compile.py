@@ -236,6 +236,7 @@ def _compile(
     from .editable_loader import stamp, write_stamp_sources, zig_build_command
     from .files import stamp_inputs
     from .plan import CPU_RUNTIME, make_plan, output_name
+    from .warmup import warming
 
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
     _write_if_changed(folder / CPU_RUNTIME.name, CPU_RUNTIME.read_text(encoding="utf-8"))
@@ -283,7 +284,7 @@ def _compile(
         path.unlink(missing_ok=True)
     compiled: list[str] = []
     try:
-        with console.timed("zig build", settings.verbose):
+        with console.timed("zig build", settings.verbose), warming(zig_exe, plan, folder):
             report = zig.run(
                 command,
                 folder,
