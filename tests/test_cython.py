@@ -176,6 +176,16 @@ def test_missing_cython_is_a_clear_error(project, make_venv, wheelhouse) -> None
     assert not (path / "dist").exists()
 
 
+def fake_cython(site: Path, body: str) -> None:
+    """A Cython package whose ``Cython.Compiler.Main.main`` (what zlig calls,
+    as ``python -m cython`` does) runs ``body`` (with os and sys imported)."""
+    compiler = site / "Cython" / "Compiler"
+    compiler.mkdir(parents=True)
+    (site / "Cython" / "__init__.py").write_text("")
+    (compiler / "__init__.py").write_text("")
+    (compiler / "Main.py").write_text(f"import os, sys\ndef main(command_line=0):\n{body}")
+
+
 def test_old_or_broken_cython(project, make_venv, wheelhouse) -> None:
     """A Cython older than 3.1, and one that fails without an error line."""
     zig.find_zig()  # kept in the session's cache: the venv needs no ziglang
@@ -197,15 +207,7 @@ def test_old_or_broken_cython(project, make_venv, wheelhouse) -> None:
     (site / "Cython-3.1.0.dist-info" / "METADATA").write_text(
         "Metadata-Version: 2.1\nName: Cython\nVersion: 3.1.0\n"
     )
-    # zlig calls Cython.Compiler.Main.main, as `python -m cython` does.
-    compiler = site / "Cython" / "Compiler"
-    compiler.mkdir(parents=True)
-    (site / "Cython" / "__init__.py").write_text("")
-    (compiler / "__init__.py").write_text("")
-    (compiler / "Main.py").write_text(
-        "import sys\n"
-        "def main(command_line=0):\n    print('boom', file=sys.stderr)\n    sys.exit(3)\n"
-    )
+    fake_cython(site, "    print('boom', file=sys.stderr)\n    sys.exit(3)\n")
     result = run_hook(path, "build_wheel('dist')", python=python)
     assert result.returncode == 1
     assert result.stderr.splitlines()[-2:] == [
@@ -462,18 +464,13 @@ def test_translations_share_a_process_per_cpu(tmp_path: Path) -> None:
     turn; every job keeps its own exit status and output, in the jobs' order."""
     from zlig import cython_runner
 
-    compiler = tmp_path / "Cython" / "Compiler"
-    compiler.mkdir(parents=True)
-    (tmp_path / "Cython" / "__init__.py").write_text("")
-    (compiler / "__init__.py").write_text("")
-    (compiler / "Main.py").write_text(
-        "import os, sys\n"
-        "def main(command_line=0):\n"
+    fake_cython(
+        tmp_path,
         "    name = sys.argv[-1]\n"
         "    print(f'{name} in {os.getpid()}')\n"
         "    if name == 'bad.pyx':\n"
         "        print('bad.pyx:1:2: no', file=sys.stderr)\n"
-        "        sys.exit(1)\n"
+        "        sys.exit(1)\n",
     )
     names = ["a.pyx", "b.pyx", "bad.pyx", "c.pyx", "d.pyx", "e.pyx"]
     jobs = [{"args": [n], "output": str(tmp_path / "out" / f"{n}.c")} for n in names]
