@@ -339,12 +339,35 @@ def test_understood_link_args(project) -> None:
         path,
         '[tool.zlig]\nextensions = [{ name = "demo._core", sources = ["src/demo/_core.c"], '
         'extra-link-args = ["-lstdc++", "-s", "-Wl,-O1,--as-needed,-rpath,$ORIGIN/lib", '
-        '"-Wl,-z,relro", "-O2", "-g"] }]\n',
+        '"-Wl,-z,relro", "-O2", "-g", "-flto", "-flto=auto"] }]\n',
     )
     (ext,) = config.load(path).extensions
     assert ext.uses_cxx and ext.link_libraries() == [] and ext.stripped
     assert ext.extra_link_args.rpaths == ("$ORIGIN/lib",)
     assert ext._replace(strip=False).stripped is False  # strip = false wins
+
+
+def test_link_time_optimisation(project, make_venv) -> None:
+    """-flto in extra-compile-args makes LLVM bitcode objects, which Zig's link
+    optimises together: a function of one file is inlined into its caller in
+    another. setup.py's -flto in extra-link-args goes with it."""
+    from .test_linkcheck import with_helper
+
+    path = with_helper(project("demo"))
+    calls = []
+    for flags in ("", ', extra-compile-args = ["-flto"], extra-link-args = ["-flto"]'):
+        write_tool(
+            path,
+            '[tool.zlig]\nextensions = [{ name = "demo._core", sources = ["src/demo/*.c"], '
+            f"strip = false{flags} }}]\n",
+        )
+        wheel = build(path)
+        built = next(path.glob(f"build/zlig/*/out/demo/_core{SUFFIX}"))
+        code = check(["objdump", "-d", built]).stdout.splitlines()
+        calls.append(sum(1 for line in code if "call" in line and "<helper" in line))
+    assert calls == [1, 0]
+    python = install(make_venv, wheel)
+    assert check([python, "-c", "import demo; print(demo.add(2, 3))"]).stdout == "10\n"
 
 
 def test_assembly_runs_through_no_compiler_flags(project) -> None:

@@ -44,13 +44,16 @@ HARMLESS_LINKER = re.compile(
 STRIP_LINKER = frozenset({"-s", "-S", "--strip-all", "--strip-debug"})
 #: Compiler-driver flags of the link command that Zig's build already implies
 #: (and optimisation or debug levels, which concern compiling, not linking).
-HARMLESS_DRIVER = frozenset(
-    {"-shared", "-fPIC", "-fpic", "-pthread", "-static-libstdc++", "-static-libgcc", "-g", "-g0"}
+#: ``-flto``: with ``-flto`` in extra-compile-args the objects are LLVM bitcode,
+#: which Zig's link optimises together anyway; without it, -flto at link time
+#: does nothing, as with gcc.
+HARMLESS_DRIVER = re.compile(
+    r"-shared|-fPIC|-fpic|-pthread|-static-libstdc\+\+|-static-libgcc|-g[0-3]?|-O[0-3sz]?"
+    r"|-flto(=\w+)?|-fuse-linker-plugin"
 )
 #: What to write instead of flags that are refused, by flag (or its start).
 HINTS = {
     "-march=": "compile flags belong in extra-compile-args",
-    "-flto": "Zig's build links without LTO; remove it",
     "-static": "an extension is a shared library; Zig links its C++ runtime statically anyway",
     "--no-undefined": "an extension resolves Python's own symbols when it is imported; remove it",
     "-z,defs": "an extension resolves Python's own symbols when it is imported; remove it",
@@ -77,7 +80,7 @@ def parse(value: Any, key: str, root: Path) -> LinkArgs:
             strip = strip or strip_here
         elif arg == "-s":
             strip = True
-        elif arg in HARMLESS_DRIVER or re.fullmatch(r"-O[0-3sz]?|-g[0-3]?", arg):
+        elif HARMLESS_DRIVER.fullmatch(arg):
             continue
         elif arg.endswith((".a", ".o", ".so")) and validate.is_file(root / arg):
             objects.append((root / arg).resolve())
