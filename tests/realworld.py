@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tarfile
 import venv
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1234,9 +1234,13 @@ def switch_to_zlig(project: Project, path: Path) -> None:
         file.write_text(old.replace(edit.old, edit.new))
 
 
-def build_wheel(path: Path, out: Path, env: Mapping[str, str]) -> Path:
-    """``python -m build --wheel`` under build isolation; returns the wheel."""
-    check([sys.executable, "-m", "build", "--wheel", "--outdir", out, path], env=dict(env))
+def build_wheel(path: Path, out: Path, env: Mapping[str, str], config: Sequence[str] = ()) -> Path:
+    """``python -m build --wheel`` under build isolation, with ``-C`` for each
+    ``KEY=VALUE`` of ``config``; returns the wheel."""
+    settings = [f"-C{setting}" for setting in config]
+    check(
+        [sys.executable, "-m", "build", "--wheel", *settings, "--outdir", out, path], env=dict(env)
+    )
     (wheel,) = out.glob("*.whl")
     return wheel
 
@@ -1331,11 +1335,14 @@ def problems(project: Project, outcome: Outcome) -> list[str]:
     return found
 
 
-def zlig_wheel(project: Project, work: Path, wheelhouse: Path) -> tuple[Path, Path]:
-    """Unpack, switch to zlig, build; returns (wheel, unpacked project)."""
+def zlig_wheel(
+    project: Project, work: Path, wheelhouse: Path, config: Sequence[str] = ()
+) -> tuple[Path, Path]:
+    """Unpack, switch to zlig, build (``config``: zlig's settings, ``KEY=VALUE``);
+    returns (wheel, unpacked project)."""
     path = unpack(project, work / "src")
     switch_to_zlig(project, path)
-    wheel = build_wheel(path, work / "dist", offline_env(wheelhouse))
+    wheel = build_wheel(path, work / "dist", offline_env(wheelhouse), config)
     return wheel, path
 
 
