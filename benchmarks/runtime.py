@@ -135,7 +135,7 @@ def main() -> None:
     names = list(runtime_workloads.WORKLOADS)
     parser.add_argument("projects", nargs="*", help=f"some of {names} (default: all)")
     parser.add_argument("--reps", type=int, default=3, help="rounds (each runs every venv once)")
-    parser.add_argument("--repeat", type=int, default=5, help="timings per workload in a run")
+    parser.add_argument("--repeat", type=int, default=7, help="timings per workload in a run")
     parser.add_argument(
         "--zlig-setting", action="append", default=[], metavar="KEY=VALUE",
         help="passed to zlig's build as -C KEY=VALUE, e.g. optimize=ReleaseSmall",
