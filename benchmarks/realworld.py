@@ -181,6 +181,7 @@ def render(results: list[dict], reps: int) -> str:
     for result in results:
         project = realworld.PROJECTS[result["name"]]
         changes = [f"`{c.path}`: {c.why}" for c in project.changes]
+        changes += [f"`{old}` moved to `{new}`: {why}" for old, new, why in project.moves]
         changes += [f"pyproject.toml: {why}" for _p, _r, why in project.edits]
         changes += [f"suite: `{name}` added ({why})" for name, _t, why in project.suite_additions]
         tz, ts = median(result["times"]["zlig"]), median(result["times"]["setuptools"])
@@ -203,6 +204,8 @@ def render(results: list[dict], reps: int) -> str:
             lines.append(f"In pyproject.toml, `{pattern}` → `{replacement!r}`: {why}.")
         for change in project.changes:
             lines.append(f"`{change.path}`: `{change.old!r}` → `{change.new!r}`: {change.why}.")
+        for old, new, why in project.moves:
+            lines.append(f"Moved: `{old}` → `{new}`: {why}.")
         for name, _text, why in project.suite_additions:
             lines.append(f"Written into the folder the suite runs in: `{name}` ({why}).")
         if project.notes:

@@ -9,7 +9,7 @@ against the unmodified sdist built by setuptools and gcc). Each spec says:
   rest, and ``append`` (``[tool.zlig]``, and ``[project]`` moved from setup()
   keywords when the file lacked it) is added at the end;
 - which files are deleted (``setup.py``), and any other change with its reason
-  (``changes``; the goal is none);
+  (``changes``, ``moves``; the goal is none);
 - how its own test suite is run against the installed wheel, and what proves
   that the compiled extension, not a pure-Python fallback, was tested:
   ``compiled`` (modules whose ``__file__`` must be a ``.so`` in site-packages),
@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tarfile
 import venv
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +62,9 @@ class Project:
     delete: tuple[str, ...] = ("setup.py",)
     #: Any other change to the project, each with its reason (the goal: none).
     changes: tuple[Edit, ...] = ()
+    #: (old, new, why): files or folders renamed (a folder may move into itself:
+    #: ``src`` -> ``src/pkg``), each with its reason (the goal: none).
+    moves: tuple[tuple[str, str, str], ...] = ()
     #: Installed into the test venv from the index, besides the wheel.
     test_requires: tuple[str, ...] = ("pytest",)
     #: Files and folders of the sdist copied into the folder the suite runs in
@@ -1077,6 +1080,77 @@ freethreading_compatible = true
     )
 )
 
+spec(
+    Project(
+        "pyzstd==0.18.0",
+        # The newest release that compiles zstd: 0.19.0 and later are pure
+        # Python over the standard library's compression.zstd (backports.zstd
+        # before 3.14). setup.py's default build (no --avx2, --debug,
+        # --dynamic-link-zstd, --cffi, --multi-phase-init, --no-mremap): the
+        # bundled zstd/lib/{common,compress,decompress,dictBuilder}/*.[cCsS]
+        # and src/bin_ext/pyzstd.c (which includes the other bin_ext/*.c),
+        # PYZSTD_STATIC_LINK and ZSTD_MULTITHREAD; build_ext adds -g0 -flto to
+        # the compile and link arguments. The link's -flto is left out: zlig
+        # refuses it ("Zig's build links without LTO"); the objects are LLVM
+        # bitcode all the same, and the linker links them as one module.
+        """
+[project]
+name = "pyzstd"
+version = "0.18.0"
+description = "Python bindings to Zstandard (zstd) compression library."
+readme = "README.md"
+license = "BSD-3-Clause"
+requires-python = ">=3.5"
+authors = [{ name = "Ma Lin", email = "malincns@163.com" }]
+maintainers = [{ name = "Rogdham", email = "contact@rogdham.net" }]
+dependencies = ["typing-extensions>=4.13.2 ; python_version<'3.13'"]
+
+[project.urls]
+Homepage = "https://github.com/Rogdham/pyzstd"
+
+[tool.zlig]
+
+[[tool.zlig.extensions]]
+name = "pyzstd._c._zstd"
+sources = [
+    "zstd/lib/common/*.c",
+    "zstd/lib/compress/*.c",
+    "zstd/lib/decompress/*.c",
+    "zstd/lib/decompress/*.S",
+    "zstd/lib/dictBuilder/*.c",
+    "src/pyzstd/bin_ext/pyzstd.c",
+]
+include-dirs = ["zstd/lib", "zstd/lib/common", "zstd/lib/dictBuilder"]
+define-macros = ["PYZSTD_STATIC_LINK", "ZSTD_MULTITHREAD"]
+extra-compile-args = ["-g0", "-flto"]
+""",
+        moves=(
+            (
+                "src",
+                "src/pyzstd",
+                "setup.py's package_dir={'pyzstd': 'src'} names a package folder "
+                "not called pyzstd, which flit-core cannot find (python-source "
+                "names the folder holding the package, not the package's own)",
+            ),
+        ),
+        test_requires=(),
+        command=("-m", "unittest", "discover", "-v", "-s", "tests", "-t", "."),
+        compiled=("pyzstd._c._zstd",),
+        # test_zstd.py prints the build it tests: PYZSTD_CONFIG, which only
+        # the C module sets to "c" (pyzstd._cffi, which flit-core packs too
+        # while setuptools' wheel leaves it out, says "cffi" and needs cffi).
+        expect=(
+            (r"^   \* Implementation: C$", 1),
+            (r"^   \* Link to zstd library: Statically link$", 1),
+            (r"^   \* Enable multi-threaded compression: True$", 1),
+            (r"\(tests\.test_zstd\.\w+\.test_\w+\) \.\.\. ok", 150),
+        ),
+        min_passed=200,
+        proof="test_zstd.py prints `PYZSTD_CONFIG`: implementation C (not CFFI), "
+        "zstd statically linked, multi-threaded compression",
+    )
+)
+
 # ----------------------------------------------------------------------------
 # Building, installing, testing
 
@@ -1148,6 +1222,11 @@ def switch_to_zlig(project: Project, path: Path) -> None:
         assert new != text, f"{project.name}: pyproject.toml edit {pattern!r} changed nothing"
         text = new
     pyproject.write_text(ZLIG_BUILD_SYSTEM + text + project.append)
+    for old, new, _why in project.moves:
+        staging = path.parent / f".{path.name}-moving"
+        (path / old).rename(staging)
+        (path / new).parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(path / new)
     for edit in project.changes:
         file = path / edit.path
         old = file.read_text()
@@ -1155,9 +1234,13 @@ def switch_to_zlig(project: Project, path: Path) -> None:
         file.write_text(old.replace(edit.old, edit.new))
 
 
-def build_wheel(path: Path, out: Path, env: Mapping[str, str]) -> Path:
-    """``python -m build --wheel`` under build isolation; returns the wheel."""
-    check([sys.executable, "-m", "build", "--wheel", "--outdir", out, path], env=dict(env))
+def build_wheel(path: Path, out: Path, env: Mapping[str, str], config: Sequence[str] = ()) -> Path:
+    """``python -m build --wheel`` under build isolation, with ``-C`` for each
+    ``KEY=VALUE`` of ``config``; returns the wheel."""
+    settings = [f"-C{setting}" for setting in config]
+    check(
+        [sys.executable, "-m", "build", "--wheel", *settings, "--outdir", out, path], env=dict(env)
+    )
     (wheel,) = out.glob("*.whl")
     return wheel
 
@@ -1252,11 +1335,14 @@ def problems(project: Project, outcome: Outcome) -> list[str]:
     return found
 
 
-def zlig_wheel(project: Project, work: Path, wheelhouse: Path) -> tuple[Path, Path]:
-    """Unpack, switch to zlig, build; returns (wheel, unpacked project)."""
+def zlig_wheel(
+    project: Project, work: Path, wheelhouse: Path, config: Sequence[str] = ()
+) -> tuple[Path, Path]:
+    """Unpack, switch to zlig, build (``config``: zlig's settings, ``KEY=VALUE``);
+    returns (wheel, unpacked project)."""
     path = unpack(project, work / "src")
     switch_to_zlig(project, path)
-    wheel = build_wheel(path, work / "dist", offline_env(wheelhouse))
+    wheel = build_wheel(path, work / "dist", offline_env(wheelhouse), config)
     return wheel, path
 
 

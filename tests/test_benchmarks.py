@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -94,3 +95,24 @@ def test_a_stale_build_is_caught(tmp_path: Path) -> None:
     assert builds.holding(wheel, b"zlig-bench-edit-3") == ["x/_a.cpython-311-x86_64-linux-gnu.so"]
     assert builds.holding(wheel, b"zlig-bench-edit-4") == []
     assert builds.extension_modules(wheel) == {"x._a", "x._b"}
+
+
+def test_runtime_workloads(tmp_path: Path, make_venv: Callable[..., Path]) -> None:
+    """benchmarks/runtime.py's workloads, shrunk, against the index's wheels of
+    the four projects: each finds its compiled modules in its own venv."""
+    python = make_venv()
+    projects = ["mmh3", "markupsafe", "simplejson", "pyzstd"]
+    check([python, "-m", "pip", "install", "-q", "--only-binary=:all:", *projects[:3]])
+    check([python, "-m", "pip", "install", "-q", "--only-binary=:all:", "pyzstd==0.18.0"])
+    out = tmp_path / "out.json"
+    script = ROOT / "benchmarks" / "runtime_workloads.py"
+    check([python, "-I", script, out, *projects, "--repeat", "1", "--scale", "0.001"])
+
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert list(results) == projects
+    site = str(python.parent.parent)
+    for name, result in results.items():
+        assert result["times"] and all(t > 0 for t in result["times"].values()), name
+        assert result["times"].keys() == result["digests"].keys(), name
+        assert all(f.startswith(site) and f.endswith(".so") for f in result["files"].values())
+    assert len(results["pyzstd"]["times"]) == 3 and len(results["mmh3"]["times"]) == 6
