@@ -1,5 +1,6 @@
-"""What a build may reuse from earlier ones (zlig/uptodate.py). The build
-record itself is tested end to end in test_incremental.py."""
+"""What a build may reuse from earlier ones (zlig/uptodate.py, zlig/warmup.py)
+and the scan of #include lines the stamps rest on. The build record itself is
+tested end to end in test_incremental.py."""
 
 from __future__ import annotations
 
@@ -97,3 +98,20 @@ def test_runtime_libraries_are_warmed_up_once(tmp_path: Path, monkeypatch) -> No
         pass
     assert (folder / "warm" / "warm-ReleaseFast.so").is_file()
     assert len(list((tmp_path / "cache" / "warmed").iterdir())) == 2
+
+
+def test_include_lines_are_found_where_they_start_a_line(tmp_path: Path) -> None:
+    """The scan behind stamps and sdists: #include lines (also indented or
+    with space after the #), not the text of a comment or a string; Zig's
+    @import and @cInclude only in .zig files."""
+    from zlig.files import _include_names
+
+    source = tmp_path / "x.c"
+    source.write_text(
+        '#include "a.h"\n  #  include <b.h>\n/* see #include "c.h" */\n'
+        'const char *s = "#include <d.h>";\n#include"e.h"\n@cImport("f.h")\n'
+    )
+    assert _include_names(source) == ("a.h", "b.h", "e.h")
+    root = tmp_path / "root.zig"
+    root.write_text('const c = @cImport({ @cInclude("g.h"); });\nconst m = @import("m.zig");\n')
+    assert _include_names(root) == ("g.h", "m.zig")
