@@ -146,6 +146,39 @@ def test_a_build_with_nothing_changed_starts_no_zig(project) -> None:
     assert built.read_bytes() == data
 
 
+def test_a_build_with_no_file_changed_makes_no_plan(project) -> None:
+    """With no file changed since the last build, the build does not even make
+    its plan (which reads every source): the record's shortcut stats the files
+    the last build depended on. A file that changed without changing the
+    plan (pyproject.toml's description) costs the plan, not a compile, and
+    renews the shortcut."""
+    path = unique_nested(project)
+    outputs: list[str] = []
+
+    def build() -> None:
+        outputs.append(run_hook(path, "build_wheel('dist', {'verbose': 'true'})").stdout)
+
+    def planned() -> bool:
+        return any(line.startswith("zlig: plan:") for line in outputs[-1].splitlines())
+
+    skipped = "zlig: nothing changed since the last build: zig build not run"
+    assert compiled_by(build) == Counter(module=1, util=2, tiny=1)
+    assert planned()
+    assert compiled_by(build) == Counter()
+    assert skipped in outputs[-1].splitlines() and not planned()
+
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('description = "', 'description = "Now '))
+    assert compiled_by(build) == Counter()
+    assert skipped in outputs[-1].splitlines() and planned()
+    assert compiled_by(build) == Counter()
+    assert skipped in outputs[-1].splitlines() and not planned()
+
+    append(path / "csrc" / "a" / "util.c", "/* one source */\n")
+    assert compiled_by(build) == Counter(util=1)
+    assert skipped not in outputs[-1] and planned()
+
+
 @pytest.mark.slow
 def test_cache_survives_isolated_builds(project, wheelhouse, tmp_path: Path) -> None:
     """Each ``python -m build`` makes a fresh environment; zlig's kept Zig and

@@ -24,6 +24,7 @@ from .extension import Extension
 if TYPE_CHECKING:
     from .hook_context import Context
     from .target import Target
+    from .uptodate import Key
 
 # The modules that plan and audit a build are imported when there is something
 # to compile: a pure-Python project's build costs little more than flit-core's.
@@ -240,6 +241,27 @@ def _compile(
 
     _write_if_changed(folder / "build.zig", _BUILD_ZIG.read_text(encoding="utf-8"))
     _write_if_changed(folder / CPU_RUNTIME.name, CPU_RUNTIME.read_text(encoding="utf-8"))
+    out = folder / "out"
+    outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}
+    try:
+        command = zig_build_command(
+            zig_exe, out, pch=settings.precompiled_header, verbose=settings.verbose
+        )
+    except ValueError as e:  # $ZLIG_JOBS
+        raise BuildError(str(e)) from None
+    # Before-build hooks may write other sources every time: only the
+    # stamps, which read them, can tell. Cython's annotation is announced by
+    # the translation step.
+    skip = has_build_hooks(settings) or settings.cython_annotate
+    shortcut = "" if skip else _shortcut(settings, target, command)
+    if shortcut and uptodate.reusable(folder, shortcut, outputs.values()):
+        if settings.verbose:
+            print("zlig: nothing changed since the last build: zig build not run", flush=True)
+        compiled_as = _translated(settings, folder)
+        return [
+            Built(compiled_as[ext], path, output_name(ext, target)) for ext, path in outputs.items()
+        ], []
+    configured = settings
     if any(ext.pyx for ext in settings.extensions):
         from . import cython
 
@@ -264,18 +286,16 @@ def _compile(
     _write_if_changed(folder / "plan.json", json.dumps(plan, indent=1, sort_keys=True) + "\n")
     if settings.verbose:
         print("\n".join(console.plan_lines(plan, settings.root, folder)), flush=True)
-    out = folder / "out"
-    outputs = {ext: out / output_name(ext, target) for ext in settings.extensions}
-    try:
-        command = zig_build_command(
-            zig_exe, out, pch=settings.precompiled_header, verbose=settings.verbose
-        )
-    except ValueError as e:  # $ZLIG_JOBS
-        raise BuildError(str(e)) from None
+    # Keyed by the extensions as configured; built from the translated ones.
+    outputs = {
+        ext: outputs[before] for before, ext in zip(configured.extensions, settings.extensions)
+    }
     key = uptodate.build_key(folder, plan, stamps, command)
     if key and uptodate.outputs_unchanged(folder, key, outputs.values()):
         if settings.verbose:
             print("zlig: nothing changed since the last build: zig build not run", flush=True)
+        if shortcut:  # the shortcut's files had changed, not the build's inputs
+            _remember(folder, key, list(outputs.values()), shortcut, configured)
         return [Built(ext, path, output_name(ext, target)) for ext, path in outputs.items()], []
     uptodate.forget_build(folder)
     # Zig re-installs unchanged outputs from its cache in no time; removing
@@ -309,13 +329,69 @@ def _compile(
             )
     else:
         if key:
-            uptodate.remember_build(folder, key, outputs.values())
+            _remember(folder, key, list(outputs.values()), shortcut, configured)
     built = [
         Built(ext, path, output_name(ext, target))
         for ext, path in outputs.items()
         if path.is_file() or not ext.optional
     ]
     return built, compiled
+
+
+def _shortcut(settings: Settings, target: Target, command: list[str]) -> str:
+    """The key of uptodate's shortcut: what decides the plan besides the
+    contents of the files it stats (Cython's version decides the generated C)."""
+    from . import uptodate
+
+    cython = ""
+    if any(ext.pyx for ext in settings.extensions):
+        from importlib import metadata
+
+        try:
+            cython = metadata.version("Cython")
+        except metadata.PackageNotFoundError:
+            return ""  # the build says what to install
+    return uptodate.shortcut_key((settings._replace(verbose=False), target, command, cython))
+
+
+def _translated(settings: Settings, folder: Path) -> dict[Extension, Extension]:
+    """Each extension as the build compiles it: a .pyx source replaced by the
+    C Cython made of it (cython.Translation.translated), without running Cython."""
+    found = {ext: ext for ext in settings.extensions}
+    if any(ext.pyx for ext in settings.extensions):
+        from . import cython
+
+        for ext in settings.extensions:
+            if ext.pyx:
+                translation = cython.plan(ext, settings.project, folder, settings.cython_annotate)
+                found[ext] = translation.translated()
+    return found
+
+
+def _remember(
+    folder: Path, key: Key, outputs: list[Path], shortcut: str, configured: Settings
+) -> None:
+    """Record a successful build and, with ``shortcut``, the files its
+    shortcut stats again: those of the key, the project's sources and
+    headers with the folders holding them (files.watched), and the files
+    Cython read (its depfiles)."""
+    from . import cython_runner, uptodate
+    from .files import watched
+
+    found: list[str] = []
+    if shortcut:
+        folders, files = watched(configured.extensions, configured.root)
+        found = [*folders, *files]
+        for ext in configured.extensions:
+            if ext.pyx:
+                from . import cython
+
+                translation = cython.plan(ext, configured.project, folder)
+                try:
+                    found += cython_runner.inputs(translation.job, str(configured.root))
+                except OSError:
+                    shortcut = ""  # nothing to stat: no shortcut
+    uptodate.remember_build(folder, key, outputs, shortcut, found)
 
 
 def _make_build_dir(build_dir: Path) -> None:

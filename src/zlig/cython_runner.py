@@ -24,14 +24,8 @@ def stamp(job: Mapping[str, Any], version: str, root: str) -> str | None:
 
     output = job["output"]
     try:
-        with open(output + ".dep", encoding="utf-8") as f:
-            words = f.read().replace("\\\n", " ").split(":", 1)[-1].split()
         digests = {}
-        inside = os.path.join(os.path.realpath(root), "")
-        for name in sorted({job["pyx"], *(os.path.join(root, w) for w in words)}):
-            path = os.path.realpath(name)
-            if not path.startswith(inside):
-                continue  # Cython's own .pxd files: its version stands for them
+        for path in inputs(job, root):
             with open(path, "rb") as f:
                 digests[path] = hashlib.sha256(f.read()).hexdigest()
         if not os.path.isfile(output):
@@ -40,6 +34,17 @@ def stamp(job: Mapping[str, Any], version: str, root: str) -> str | None:
         return None
     stamp = {"cython": version, "args": list(job["args"]), "inputs": digests}
     return json.dumps(stamp, indent=1, sort_keys=True) + "\n"
+
+
+def inputs(job: Mapping[str, Any], root: str) -> list[str]:
+    """The project's files a translation read: the .pyx and what its depfile
+    names inside the project (Cython's own .pxd files are left out: its
+    version stands for them). OSError when the depfile cannot be read."""
+    with open(job["output"] + ".dep", encoding="utf-8") as f:
+        words = f.read().replace("\\\n", " ").split(":", 1)[-1].split()
+    inside = os.path.join(os.path.realpath(root), "")
+    paths = (os.path.realpath(n) for n in {job["pyx"], *(os.path.join(root, w) for w in words)})
+    return sorted(p for p in paths if p.startswith(inside))
 
 
 def pending(jobs: Sequence[Mapping[str, Any]], version: str, root: str) -> list[Any]:
