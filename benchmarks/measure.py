@@ -1,4 +1,4 @@
-"""One timed command: its wall time, exit status and peak memory."""
+"""One timed command: its wall time, exit status, peak memory and CPU time."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ class Measured:
     #: The largest resident set of any one process of the command's tree, in
     #: KiB (Linux's ru_maxrss): the build's peak memory, not the tree's sum.
     peak_rss_kib: int
+    #: User and system CPU seconds of the whole tree: with ``seconds``, how
+    #: busy the build kept the machine, and what it would cost on one core.
+    cpu_seconds: float
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str], log: IO[str]) -> Measured:
@@ -29,4 +32,5 @@ def run(args: list[str], cwd: Path, env: dict[str, str], log: IO[str]) -> Measur
     seconds = time.perf_counter() - start
     # Popen did not reap the child itself: tell it, so that it never waits again.
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(seconds, process.returncode, usage.ru_maxrss)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(seconds, process.returncode, usage.ru_maxrss, cpu)

@@ -77,6 +77,9 @@ class Row:
     #: The peak memory of the builds (MiB, the largest of any one process).
     zlig_peak_mib: float | None
     baseline_peak_mib: float | None
+    #: The median CPU seconds (user and system) of the builds' process trees.
+    zlig_cpu_seconds: float | None
+    baseline_cpu_seconds: float | None
     ratio: float | None
     target: str
     #: None when the row has no target.
@@ -166,10 +169,15 @@ def _baselines(case: str, mode: str, per: dict[str, float]) -> list[str]:
     return found
 
 
-def rows(timings: dict[str, Series], memory: dict[str, Series] | None = None) -> list[Row]:
+def rows(
+    timings: dict[str, Series],
+    memory: dict[str, Series] | None = None,
+    cpu: dict[str, Series] | None = None,
+) -> list[Row]:
     """One row per case, mode and baseline; a row for the best peer where the
     peers were built, and one of zlig alone where it has an absolute target."""
     result = []
+    cpu_medians = medians(cpu or {})
     for case, modes in medians(timings).items():
         peaks = _peaks((memory or {}).get(case, {}))
         for mode, per in modes.items():
@@ -177,6 +185,7 @@ def rows(timings: dict[str, Series], memory: dict[str, Series] | None = None) ->
                 continue
             zlig = per[ZLIG]
             peak = peaks.get(mode, {})
+            busy = cpu_medians.get(case, {}).get(mode, {})
             for baseline in _baselines(case, mode, per):
                 best = ""
                 if baseline == BEST_PEER:
@@ -193,6 +202,8 @@ def rows(timings: dict[str, Series], memory: dict[str, Series] | None = None) ->
                         baseline_seconds=base,
                         zlig_peak_mib=peak.get(ZLIG),
                         baseline_peak_mib=peak.get(best or baseline),
+                        zlig_cpu_seconds=busy.get(ZLIG),
+                        baseline_cpu_seconds=busy.get(best or baseline),
                         ratio=ratio,
                         target="; ".join(t.label for t in found),
                         met=_met(zlig, ratio, found),
@@ -214,12 +225,16 @@ def _mib(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}"
 
 
+def _cpu(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
 def table(result: list[Row], modes: dict[str, str]) -> str:
     """A markdown table of the rows."""
     lines = [
         "| case | mode | baseline | zlig s | baseline s | zlig / baseline | target | met "
-        "| zlig MiB | baseline MiB |",
-        "|---|---|---|---:|---:|---:|---|---|---:|---:|",
+        "| zlig MiB | baseline MiB | zlig CPU s | baseline CPU s |",
+        "|---|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|",
     ]
     for row in result:
         base = "—" if row.baseline_seconds is None else f"{row.baseline_seconds:.2f}"
@@ -228,7 +243,8 @@ def table(result: list[Row], modes: dict[str, str]) -> str:
         lines.append(
             f"| {row.case} | {modes.get(row.mode, row.mode)} | {label(row)} "
             f"| {row.zlig:.2f} | {base} | {ratio} | {row.target} | {met} "
-            f"| {_mib(row.zlig_peak_mib)} | {_mib(row.baseline_peak_mib)} |"
+            f"| {_mib(row.zlig_peak_mib)} | {_mib(row.baseline_peak_mib)} "
+            f"| {_cpu(row.zlig_cpu_seconds)} | {_cpu(row.baseline_cpu_seconds)} |"
         )
     return "\n".join(lines)
 

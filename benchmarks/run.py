@@ -275,8 +275,8 @@ def edit_for(mode: Mode, case: Case, project: Path) -> Edit | None:
 
 def run_case(
     name: str, modes: list[str], only: list[str], reps: int, work: Path, runner: Runner
-) -> tuple[report.Series, report.Series]:
-    """Every mode of the case: its timings and peak memory (KiB) per backend."""
+) -> tuple[report.Series, report.Series, report.Series]:
+    """Every mode of the case: its timings, peak memory (KiB) and CPU seconds per backend."""
     case = CASES[name]
     made = make_projects(name, case, work, modes)
     expect = expectations(made["zlig"])
@@ -285,6 +285,7 @@ def run_case(
     expects = {b: pure if b in (report.FLIT, report.FLIT_PURE) else expect for b in made}
     timings: report.Series = {}
     memory: report.Series = {}
+    cpu: report.Series = {}
     for mode_name in modes:
         mode = MODES[mode_name]
         backends = [b for b in backends_for(name, case, mode_name, made) if not only or b in only]
@@ -300,16 +301,19 @@ def run_case(
                 runner.build(backend, made[backend], mode, expects[backend], edit)
         times: dict[str, list[float]] = {b: [] for b in backends}
         peaks: dict[str, list[float]] = {b: [] for b in backends}
+        busy: dict[str, list[float]] = {b: [] for b in backends}
         for _ in range(reps):  # alternating: zlig, setuptools, zlig, setuptools, ...
             for backend in backends:
                 measured = runner.build(backend, made[backend], mode, expects[backend], edit)
                 times[backend].append(measured.seconds)
                 peaks[backend].append(measured.peak_rss_kib)
+                busy[backend].append(measured.cpu_seconds)
         timings[mode_name] = times
         memory[mode_name] = peaks
+        cpu[mode_name] = busy
         summary = ", ".join(f"{b} {min(t):.2f}s" for b, t in times.items())
         print(f"benchmark:   fastest: {summary}", file=sys.stderr)
-    return timings, memory
+    return timings, memory, cpu
 
 
 # --- reporting --------------------------------------------------------------
@@ -367,6 +371,7 @@ def benchmark(args: argparse.Namespace) -> None:
     started = machine()
     timings: dict[str, report.Series] = {}
     memory: dict[str, report.Series] = {}
+    cpu: dict[str, report.Series] = {}
     with tempfile.TemporaryDirectory(prefix="work-", dir=BENCH) as tmp:
         work = Path(tmp)
         log = out / "builds.log"
@@ -375,12 +380,12 @@ def benchmark(args: argparse.Namespace) -> None:
         for name in cases:
             (work / name).mkdir()
             only = args.backends
-            timings[name], memory[name] = run_case(
+            timings[name], memory[name], cpu[name] = run_case(
                 name, modes, only, args.reps, work / name, runner
             )
             if args.keep:
                 shutil.copytree(work / name, out / "projects" / name, dirs_exist_ok=True)
-    result = report.rows(timings, memory)
+    result = report.rows(timings, memory, cpu)
     info = machine()
     data = {
         "command": " ".join(["benchmarks/run.py", *sys.argv[1:]]),
@@ -392,6 +397,8 @@ def benchmark(args: argparse.Namespace) -> None:
         "timings": timings,
         # Per build, as timings: the largest resident set of one process of its tree.
         "peak_rss_kib": memory,
+        # Per build, as timings: user and system CPU seconds of its whole tree.
+        "cpu_seconds": cpu,
     }
     report.write_json(out / "results.json", data, result)
     title = f"zlig vs its peers, median of {args.reps} ({info['cpu']}, {info['cpus']} CPUs)"

@@ -46,6 +46,14 @@ def test_benchmark_quick_subset(tmp_path: Path) -> None:
     assert all(len(t) == 1 for per in data["timings"]["a"].values() for t in per.values())
     peaks = data["peak_rss_kib"]["a"]["clean"]
     assert peaks.keys() == {"zlig", "setuptools"} and all(p[0] > 1000 for p in peaks.values())
+    # CPU seconds of each build's tree: compiling takes some, and a backend's
+    # tree cannot be busier than the machine's CPUs allow.
+    cpu = data["cpu_seconds"]["a"]["clean"]
+    wall = data["timings"]["a"]["clean"]
+    assert cpu.keys() == {"zlig", "setuptools"}
+    cpus = data["machine"]["cpus"]
+    assert all(0.05 < cpu[b][0] <= wall[b][0] * cpus + 0.1 for b in cpu), (cpu, wall)
+    assert rows["a", "clean", "setuptools"]["zlig_cpu_seconds"] == cpu["zlig"][0]
     assert data["versions"]["zig"] == "0.16.0" and data["machine"]["cpus"]
 
     assert (out / "results.png").read_bytes().startswith(b"\x89PNG")
