@@ -356,16 +356,14 @@ def _shortcut(settings: Settings, target: Target, command: list[str]) -> str:
 
 def _translated(settings: Settings, folder: Path) -> dict[Extension, Extension]:
     """Each extension as the build compiles it: a .pyx source replaced by the
-    C Cython made of it (cython.Translation.translated), without running Cython."""
-    found = {ext: ext for ext in settings.extensions}
-    if any(ext.pyx for ext in settings.extensions):
-        from . import cython
+    C Cython made of it, without running Cython."""
+    extensions = settings.extensions
+    if not any(ext.pyx for ext in extensions):
+        return {ext: ext for ext in extensions}
+    from . import cython
 
-        for ext in settings.extensions:
-            if ext.pyx:
-                translation = cython.plan(ext, settings.project, folder, settings.cython_annotate)
-                found[ext] = translation.translated()
-    return found
+    translations = cython.planned(extensions, settings.project, folder, settings.cython_annotate)
+    return dict(zip(extensions, cython.compiled_as(extensions, translations)))
 
 
 def _remember(
@@ -382,15 +380,15 @@ def _remember(
     if shortcut:
         folders, files = watched(configured.extensions, configured.root)
         found = [*folders, *files]
-        for ext in configured.extensions:
-            if ext.pyx:
-                from . import cython
+        if any(ext.pyx for ext in configured.extensions):
+            from . import cython
 
-                translation = cython.plan(ext, configured.project, folder)
-                try:
+            translations = cython.planned(configured.extensions, configured.project, folder)
+            try:
+                for translation in translations.values():
                     found += cython_runner.inputs(translation.job, str(configured.root))
-                except OSError:
-                    shortcut = ""  # nothing to stat: no shortcut
+            except OSError:
+                shortcut = ""  # a depfile is missing: nothing to stat, no shortcut
     uptodate.remember_build(folder, key, outputs, shortcut, found)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -114,7 +114,7 @@ def translate(
     """The extensions with each .pyx translated, and the translations that ran
     (those whose inputs changed since the last build)."""
 
-    translations = {ext: plan(ext, project, folder, annotate) for ext in extensions if ext.pyx}
+    translations = planned(extensions, project, folder, annotate)
     if not translations:
         return tuple(extensions), []
     root = str(project.root)
@@ -139,10 +139,23 @@ def translate(
                 f"{t.output.with_suffix('.html')}",
                 flush=True,
             )
-    extended = tuple(
+    return compiled_as(extensions, translations), [by_output[job["output"]] for job in pending]
+
+
+def planned(
+    extensions: Sequence[Extension], project: Project, folder: Path, annotate: bool = False
+) -> dict[Extension, Translation]:
+    """What Cython is asked to do for each extension with a .pyx source."""
+    return {ext: plan(ext, project, folder, annotate) for ext in extensions if ext.pyx}
+
+
+def compiled_as(
+    extensions: Sequence[Extension], translations: Mapping[Extension, Translation]
+) -> tuple[Extension, ...]:
+    """The extensions as Zig compiles them: each .pyx replaced by its generated C."""
+    return tuple(
         translations[ext].translated() if ext in translations else ext for ext in extensions
     )
-    return extended, [by_output[job["output"]] for job in pending]
 
 
 def _error(translation: Translation, result: cython_runner.Result, root: Path) -> BuildError:
