@@ -12,6 +12,7 @@ minutes, then in Zig's global cache)."""
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 import sys
@@ -351,6 +352,10 @@ def test_abi3_wheel_for_macos(project, tmp_path: Path, target, platform, arch, m
     path = project("limited")
     wheel = build(path, {"target": target})
     assert wheel.name == f"limited-1.0-cp39-abi3-{platform}.whl"
+    # Apple's ABI wants the frame pointer kept (Linux and Windows builds give it up).
+    folder = path / "build" / "zlig" / f"cp39-abi3-{platform}"
+    plan = json.loads((folder / "plan.json").read_text())
+    assert plan["extensions"][0]["omit_frame_pointer"] is False
     assert wheel_members(wheel) == {
         "limited/__init__.py",
         "limited/_core.abi3.so",

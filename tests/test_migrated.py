@@ -370,6 +370,32 @@ def test_link_time_optimisation(project, make_venv) -> None:
     assert check([python, "-c", "import demo; print(demo.add(2, 3))"]).stdout == "10\n"
 
 
+def test_release_code_gives_up_the_frame_pointer(project) -> None:
+    """As gcc does at -O2 (setuptools' builds): optimised code uses %rbp as
+    any other register; Debug keeps the frame, and so does a project's own
+    -fno-omit-frame-pointer (for profilers that walk frames)."""
+    from .test_linkcheck import with_helper
+
+    path = with_helper(project("demo"))
+    framed = []
+    for settings in (
+        "",
+        ', optimize = "Debug"',
+        ', extra-compile-args = ["-fno-omit-frame-pointer"]',
+    ):
+        write_tool(
+            path,
+            '[tool.zlig]\nextensions = [{ name = "demo._core", sources = ["src/demo/*.c"], '
+            f"strip = false{settings} }}]\n",
+        )
+        build(path)
+        built = next(path.glob(f"build/zlig/*/out/demo/_core{SUFFIX}"))
+        code = check(["objdump", "-d", "--no-show-raw-insn", built]).stdout
+        helper = code.split("<helper>:\n", 1)[1].split("\n\n", 1)[0]
+        framed.append("mov    %rsp,%rbp" in helper)
+    assert framed == [False, True, True]
+
+
 def test_assembly_runs_through_no_compiler_flags(project) -> None:
     """A .S file gets neither -fwrapv nor -std= (clang warns or refuses)."""
     path = project("simd")

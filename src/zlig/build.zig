@@ -35,6 +35,9 @@ const Extension = struct {
     output: []const u8,
     optimize: std.builtin.OptimizeMode,
     strip: bool,
+    /// Whether optimised code may use the frame pointer's register as any other
+    /// (see zlig/plan.py, omits_frame_pointer).
+    omit_frame_pointer: bool,
     /// A .zig file that is the module's root (it exports PyInit_<name>), or null.
     root_source: ?[]const u8,
     /// C and C++ sources (absolute paths), each with its compiler flags,
@@ -176,6 +179,7 @@ fn extensionModule(
         .link_libc = true,
         .link_libcpp = if (ext.link_libcpp) true else null,
         .strip = ext.strip,
+        .omit_frame_pointer = ext.omit_frame_pointer,
     });
     for (ext.python_include_dirs) |dir| module.addSystemIncludePath(.{ .cwd_relative = dir });
     for (ext.include_dirs) |dir| module.addIncludePath(.{ .cwd_relative = dir });

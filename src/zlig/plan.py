@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,7 @@ def _extension_plan(
         # Release wheels carry no debug info, which also keeps absolute
         # build paths out of the binaries.
         "strip": ext.stripped,
+        "omit_frame_pointer": omits_frame_pointer(ext, target),
         "root_source": local(ext.zig_root) if ext.zig_root else None,
         "c_sources": split[0],
         "parts": [
@@ -243,6 +245,19 @@ def steps(ext: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
         *((part["stamp"]["path"], part["sources"]) for part in ext["parts"]),
         *((part["stamp"]["path"], part["sources"]) for part in ext["cpu_parts"]),
     ]
+
+
+def omits_frame_pointer(ext: Extension, target: Target) -> bool:
+    """Whether optimised code gives up the frame pointer, as gcc, clang and
+    MSVC do at -O2 for Linux and Windows (setuptools' builds): Zig 0.16 keeps
+    it in every mode, which cost MarkupSafe's escape 10-15 %
+    (benchmarks/runtime.py). Apple's ABI requires it, so macOS keeps it.
+    ``-fno-omit-frame-pointer`` in extra-compile-args still wins (it comes
+    after Zig's own flags)."""
+    apple = target.platform.os == "macos" or (
+        target.platform.os == "native" and sys.platform == "darwin"
+    )
+    return ext.optimize != "Debug" and not apple
 
 
 def _macros(ext: Extension, target: Target) -> list[list[str]]:
