@@ -91,7 +91,10 @@ def _check_relative_dir(value: str, key: str) -> str:
 OPTIONS: dict[str, Option] = {
     "optimize": Option(
         "ReleaseFast",
-        "Zig optimisation mode: Debug, ReleaseSafe, ReleaseFast or ReleaseSmall.",
+        "Zig optimisation mode: Debug, ReleaseSafe, ReleaseFast or ReleaseSmall. The release "
+        "modes give up the frame pointer on Linux and Windows, as gcc does at -O2 (macOS keeps "
+        'it, as Apple\'s ABI asks); `extra-compile-args = ["-fno-omit-frame-pointer"]` keeps '
+        "it for profilers.",
         check_optimize,
     ),
     "build-dir": Option(
