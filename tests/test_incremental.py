@@ -179,6 +179,41 @@ def test_a_build_with_no_file_changed_makes_no_plan(project) -> None:
     assert skipped not in outputs[-1] and planned()
 
 
+def test_a_source_saved_while_zig_runs_is_compiled_by_the_next_build(project) -> None:
+    """The build record's shortcut keeps the files' stat from before the build
+    read them: a source saved while Zig ran (after Zig had read it) does not
+    look built to the next build, which compiles it."""
+    path = unique_nested(project)
+    util = path / "csrc" / "a" / "util.c"
+    marker = "SAVED-WHILE-ZIG-RAN"
+    text = f'\n__attribute__((used, retain)) static const char saved[] = "{marker}";\n'
+    saving = (
+        "import zlig, zlig.zig\n"
+        "real = zlig.zig.run\n"
+        "def run(*args, **kwargs):\n"
+        "    report = real(*args, **kwargs)\n"
+        f"    with open({str(util)!r}, 'a') as f:\n"
+        f"        f.write({text!r})\n"
+        "    return report\n"
+        "zlig.zig.run = run\n"
+        "zlig.build_wheel('dist')\n"
+    )
+
+    def build() -> None:
+        hook_value(run_hook(path, "build_wheel('dist')"))
+
+    def built_with_it() -> bool:
+        return any(marker.encode() in p.read_bytes() for p in path.glob("build/zlig/*/out/**/*.so"))
+
+    build()
+    append(util, "/* an edit, so that Zig runs */\n")
+    check([sys.executable, "-c", saving], cwd=path)
+    assert marker in util.read_text() and not built_with_it()
+    assert compiled_by(build) == Counter(util=1)
+    assert built_with_it()
+    assert compiled_by(build) == Counter()
+
+
 @pytest.mark.slow
 def test_cache_survives_isolated_builds(project, wheelhouse, tmp_path: Path) -> None:
     """Each ``python -m build`` makes a fresh environment; zlig's kept Zig and

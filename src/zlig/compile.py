@@ -262,6 +262,9 @@ def _compile(
             Built(compiled_as[ext], path, output_name(ext, target)) for ext, path in outputs.items()
         ], []
     configured = settings
+    # Stat'ed before Cython, the plan and Zig read them: a file saved during
+    # the build must not look built to the next one (uptodate.remember_build).
+    before = uptodate.snapshot(_shortcut_files(configured, folder) or []) if shortcut else {}
     if any(ext.pyx for ext in settings.extensions):
         from . import cython
 
@@ -291,11 +294,13 @@ def _compile(
         ext: outputs[before] for before, ext in zip(configured.extensions, settings.extensions)
     }
     key = uptodate.build_key(folder, plan, stamps, command)
+    if key and shortcut:  # before Zig reads them; the sources were stat'ed first
+        before = {**uptodate.snapshot(key.files), **before}
     if key and uptodate.outputs_unchanged(folder, key, outputs.values()):
         if settings.verbose:
             print("zlig: nothing changed since the last build: zig build not run", flush=True)
         if shortcut:  # the shortcut's files had changed, not the build's inputs
-            _remember(folder, key, list(outputs.values()), shortcut, configured)
+            _remember(folder, key, list(outputs.values()), shortcut, configured, before)
         return [Built(ext, path, output_name(ext, target)) for ext, path in outputs.items()], []
     uptodate.forget_build(folder)
     # Zig re-installs unchanged outputs from its cache in no time; removing
@@ -329,7 +334,7 @@ def _compile(
             )
     else:
         if key:
-            _remember(folder, key, list(outputs.values()), shortcut, configured)
+            _remember(folder, key, list(outputs.values()), shortcut, configured, before)
     built = [
         Built(ext, path, output_name(ext, target))
         for ext, path in outputs.items()
@@ -367,29 +372,50 @@ def _translated(settings: Settings, folder: Path) -> dict[Extension, Extension]:
 
 
 def _remember(
-    folder: Path, key: Key, outputs: list[Path], shortcut: str, configured: Settings
+    folder: Path,
+    key: Key,
+    outputs: list[Path],
+    shortcut: str,
+    configured: Settings,
+    before: dict[str, str],
 ) -> None:
     """Record a successful build and, with ``shortcut``, the files its
-    shortcut stats again: those of the key, the project's sources and
+    shortcut stats again, with the stat lines ``before`` took of them before
+    the build read them. A file the build depended on that ``before`` did not
+    stat (a Cython input first named by this build's depfile) leaves the
+    build without a shortcut: the next build makes the plan, and records it."""
+    from . import uptodate
+
+    if shortcut:
+        files = _shortcut_files(configured, folder, complete=True)
+        if files is None or not all(f in before for f in files):
+            shortcut = ""
+        else:
+            before = {f: before[f] for f in (*key.files, *files)}
+    uptodate.remember_build(folder, key, outputs, shortcut, before)
+
+
+def _shortcut_files(settings: Settings, folder: Path, complete: bool = False) -> list[str] | None:
+    """What the build record's shortcut stats: the project's sources and
     headers with the folders holding them (files.watched), and the files
-    Cython read (its depfiles)."""
-    from . import cython_runner, uptodate
+    Cython read (its depfiles). Without a depfile, None if ``complete``, else
+    the rest (a first translation has none yet)."""
+    from . import cython_runner
     from .files import watched
 
-    found: list[str] = []
-    if shortcut:
-        folders, files = watched(configured.extensions, configured.root)
-        found = [*folders, *files]
-        if any(ext.pyx for ext in configured.extensions):
-            from . import cython
+    folders, files = watched(settings.extensions, settings.root)
+    found = [*folders, *files]
+    if any(ext.pyx for ext in settings.extensions):
+        from . import cython
 
-            translations = cython.planned(configured.extensions, configured.project, folder)
+        translations = cython.planned(settings.extensions, settings.project, folder)
+        for translation in translations.values():
             try:
-                for translation in translations.values():
-                    found += cython_runner.inputs(translation.job, str(configured.root))
-            except OSError:
-                shortcut = ""  # a depfile is missing: nothing to stat, no shortcut
-    uptodate.remember_build(folder, key, outputs, shortcut, found)
+                found += cython_runner.inputs(translation.job, str(settings.root))
+            except OSError:  # no depfile yet
+                if complete:
+                    return None
+    return found
 
 
 def _make_build_dir(build_dir: Path) -> None:

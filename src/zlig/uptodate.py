@@ -24,6 +24,8 @@ check itself (~0.1 s for 64 files, more for Cython's generated C): the build
 record also keeps a shortcut, checked first, from what decides the plan
 besides the files (the settings, the target, the command, Cython's version)
 and the list of files the record was made from, which are stat'ed again.
+Their stat lines are the ones taken before the build read the files: a file
+saved while Cython or Zig ran is a change to the next build.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -113,16 +115,30 @@ def forget_build(folder: Path) -> None:
 
 
 def remember_build(
-    folder: Path, key: Key, outputs: Iterable[Path], shortcut: str = "", watched: Iterable[str] = ()
+    folder: Path,
+    key: Key,
+    outputs: Iterable[Path],
+    shortcut: str = "",
+    before: Mapping[str, str] | None = None,
 ) -> None:
-    """Record a successful build; with ``shortcut``, also the shortcut to it,
-    made of the key's files and ``watched`` (the project's sources and
-    headers, with the folders holding them: files.watched)."""
+    """Record a successful build; with ``shortcut``, also the shortcut to it:
+    ``before`` holds the stat lines (snapshot) of the files it lists, the
+    key's files and the project's sources and headers with their folders
+    (files.watched), taken before anything of the build read them. Stat'ed
+    afterwards, a file saved while Zig ran would look built."""
     record: dict[str, Any] = {"key": key.digest, "outputs": _identities(outputs)}
-    if shortcut:
-        files = sorted({*key.files, *watched})
-        record.update(shortcut=shortcut, files=files, stats=_stats(files))
+    if shortcut and before is not None:
+        files = sorted(before)
+        digest = hashlib.sha256()
+        for path in files:
+            digest.update(before[path].encode("utf-8", "surrogateescape"))
+        record.update(shortcut=shortcut, files=files, stats=digest.hexdigest())
     _write(folder / BUILD_RECORD, record)
+
+
+def snapshot(files: Iterable[str]) -> dict[str, str]:
+    """Each file's stat line (size and modification time), now."""
+    return {path: stat_line(path) for path in files}
 
 
 def _stats(files: Iterable[str]) -> str:
