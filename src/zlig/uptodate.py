@@ -110,6 +110,14 @@ def reusable(folder: Path, shortcut: str, outputs: Iterable[Path]) -> bool:
     return record.get("stats") == _stats(files) and record.get("outputs") == _identities(outputs)
 
 
+def listed(folder: Path) -> list[str] | None:
+    """The files the last build's shortcut stats, if it has one."""
+    files = _read(folder / BUILD_RECORD).get("files")
+    if isinstance(files, list) and all(isinstance(f, str) for f in files):
+        return files
+    return None
+
+
 def forget_build(folder: Path) -> None:
     (folder / BUILD_RECORD).unlink(missing_ok=True)
 
