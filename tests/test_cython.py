@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,35 @@ def test_incremental_translation(project) -> None:
         zf.extractall(site)
     code = "from cypkg import first; print(first.scaled(2), first.offset())"
     assert check([sys.executable, "-c", code], cwd=site).stdout == "22 8\n"
+
+
+def test_a_pyx_saved_while_cython_runs_is_translated_by_the_next_build(project) -> None:
+    """A translation's stamp holds the digests taken before Cython read its
+    inputs: a .pyx saved while Cython ran does not look translated."""
+    path = project("cython")
+    first = path / "src" / "cypkg" / "first.pyx"
+    saving = (
+        "import zlig, zlig.cython_runner\n"
+        "real = zlig.cython_runner.run\n"
+        "def run(*args, **kwargs):\n"
+        "    results = real(*args, **kwargs)\n"
+        f"    with open({str(first)!r}, 'a') as f:\n"
+        "        f.write('\\ndef saved_while_cython_ran():\\n    return 42\\n')\n"
+        "    return results\n"
+        "zlig.cython_runner.run = run\n"
+        "zlig.build_wheel('dist', {'verbose': 'true'})\n"
+    )
+    result = run([sys.executable, "-c", saving], cwd=path)
+    assert result.returncode == 0, result.stderr
+    assert translated(result.stdout) == ["cypkg." + m for m in sorted(MODULES)]
+    assert "saved_while_cython_ran" in first.read_text()
+    assert translated(build(path)) == ["cypkg.first"]
+    assert translated(build(path)) == []
+    site = path / "site"
+    with zipfile.ZipFile(path / "dist" / f"cypkg-1.0-{TAG}.whl") as zf:
+        zf.extractall(site)
+    code = "from cypkg import first; print(first.saved_while_cython_ran())"
+    assert check([sys.executable, "-c", code], cwd=site).stdout == "42\n"
 
 
 def test_syntax_error_is_one_line(project, tmp_path: Path) -> None:

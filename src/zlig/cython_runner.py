@@ -11,29 +11,78 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 
-def stamp(job: Mapping[str, Any], version: str, root: str) -> str | None:
+class Read(NamedTuple):
+    """What a translation was about to read, taken before it ran (read_before)."""
+
+    #: Digests of its .pyx and of what the last translation's depfile named.
+    digests: dict[str, str]
+    #: When it was taken (time.time_ns()).
+    taken: int
+
+
+#: Files get their modification time from a coarser clock than time.time_ns():
+#: one modified just after a Read was taken may carry an earlier time.
+_CLOCK_SLACK_NS = 100_000_000
+
+
+def stamp(job: Mapping[str, Any], version: str, root: str, read: Read | None = None) -> str | None:
     """What a translation's stamp says when its generated file is up to date
     (zlig/cython.py): Cython's version, its arguments and a digest of each
     project file its depfile names. None when there is nothing to compare (never
-    translated, or an input is gone)."""
-    import hashlib
+    translated, or an input is gone).
+
+    ``read``, taken before the translation ran: its digests are used rather
+    than the files as they are now, as a .pyx saved while Cython ran must not
+    look translated. An input it lacks (a new cimport) is digested now if it
+    was last modified before the read; if not, the stamp is None and the next
+    build translates again."""
     import json
 
     output = job["output"]
     try:
         digests = {}
         for path in inputs(job, root):
-            with open(path, "rb") as f:
-                digests[path] = hashlib.sha256(f.read()).hexdigest()
+            if read is not None and path in read.digests:
+                digests[path] = read.digests[path]
+            elif read is None or os.stat(path).st_mtime_ns < read.taken - _CLOCK_SLACK_NS:
+                digests[path] = _digest(path)
+            else:
+                return None
         if not os.path.isfile(output):
             return None
     except OSError:
         return None
     stamp = {"cython": version, "args": list(job["args"]), "inputs": digests}
     return json.dumps(stamp, indent=1, sort_keys=True) + "\n"
+
+
+def read_before(job: Mapping[str, Any], root: str) -> Read:
+    """What a translation is about to read, as far as is known before it
+    runs: its .pyx and what the last translation's depfile names."""
+    import time
+
+    taken = time.time_ns()
+    try:
+        paths = inputs(job, root)
+    except OSError:  # never translated
+        paths = [os.path.realpath(job["pyx"])]
+    found = {}
+    for path in paths:
+        try:
+            found[path] = _digest(path)
+        except OSError:
+            pass  # gone: the stamp will lack it
+    return Read(found, taken)
+
+
+def _digest(path: str) -> str:
+    import hashlib
+
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def inputs(job: Mapping[str, Any], root: str) -> list[str]:
