@@ -85,6 +85,9 @@ const Plan = struct {
     cpu: []const u8,
     /// zlig's runtime/cpu_features.c (what __builtin_cpu_supports reads), or null.
     runtime: ?[]const u8 = null,
+    /// libc++abi's default handlers without the demangler (see zlig/plan.py,
+    /// _cxx_handlers), linked into every C++ extension, or null.
+    cxx_handlers: ?CSource = null,
     extensions: []const Extension,
     precompiled: []const Precompiled,
     /// Link with undefined symbols allowed: on ELF and Mach-O targets the
@@ -122,8 +125,24 @@ pub fn build(b: *std.Build) !void {
         break :blk b.addLibrary(.{ .linkage = .static, .name = "zlig_cpu", .root_module = module });
     } else null;
 
+    // An object, not a library: linked whole, it defines the handlers before
+    // the linker looks in libc++abi's archive.
+    const cxx_handlers: ?*std.Build.Step.Compile = if (plan.cxx_handlers) |source| blk: {
+        const module = b.createModule(.{
+            .target = target,
+            .optimize = .ReleaseFast,
+            .link_libc = true,
+            .link_libcpp = true,
+            .pic = true,
+            .strip = true,
+        });
+        module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
+        break :blk b.addObject(.{ .name = "zlig_cxx_handlers", .root_module = module });
+    } else null;
+
     for (plan.extensions) |ext| {
         const module = extensionModule(b, ext, target, ext.root_source, ext.stamp);
+        if (ext.link_libcpp) if (cxx_handlers) |obj| module.addObject(obj);
         const lib_pchs = try addSources(b, module, ext.c_sources, plan, use_pch);
         for (ext.parts, 0..) |part_plan, i| {
             const part = extensionModule(b, ext, target, null, part_plan.stamp);

@@ -28,6 +28,10 @@ from .target import Target
 CPU_RUNTIME = Path(__file__).with_name("runtime") / "cpu_features.c"
 
 
+#: A C or C++ source of the plan, with its compiler flags (build.zig's CSource).
+CSourcePlan = dict[str, Any]
+
+
 def output_name(extension: Extension, target: Target) -> str:
     """``demo/_core.cpython-311-x86_64-linux-gnu.so`` for ``demo._core``."""
     return extension.name.replace(".", "/") + target.ext_suffix(extension)
@@ -72,6 +76,7 @@ def make_plan(
             if target.platform.arch in ("x86_64", "aarch64") and target.platform.os == "linux"
             else None
         ),
+        "cxx_handlers": _cxx_handlers(settings, target, zig_dir, prefix_maps),
         "extensions": extensions,
         "precompiled": pch.plan(sources),
         "allow_undefined": target.platform.os != "windows",
@@ -245,6 +250,40 @@ def steps(ext: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
         *((part["stamp"]["path"], part["sources"]) for part in ext["parts"]),
         *((part["stamp"]["path"], part["sources"]) for part in ext["cpu_parts"]),
     ]
+
+
+def _cxx_handlers(
+    settings: Settings, target: Target, zig_dir: Path | None, maps: dict[str, str]
+) -> CSourcePlan | None:
+    """libc++abi's default handlers, built without demangling, for the C++
+    extensions of Linux wheels, or None.
+
+    Zig links libc++abi statically. Its default terminate handler demangles
+    the type of an uncaught exception for its message, which links in the
+    whole Itanium demangler: 98 KB of .text, 4/5 of a small C++ extension's
+    (tests/packages/cxx: 121 KB -> 23 KB). The same file of Zig's own
+    libc++abi, compiled with libc++abi's LIBCXXABI_NON_DEMANGLING_TERMINATE,
+    is linked first, so the archive's copy is never taken: the message names
+    the mangled type. Code that calls abi::__cxa_demangle (pybind11 does)
+    still gets it. Other systems keep Zig's: only Linux builds are run here.
+    """
+    if zig_dir is None or target.platform.os != "linux":
+        return None
+    if not any(ext.uses_cxx for ext in settings.extensions):
+        return None
+    lib = zig_dir / "lib"
+    source = lib / "libcxxabi" / "src" / "cxa_default_handlers.cpp"
+    if not source.is_file():  # another Zig's layout: its own handlers
+        return None
+    flags = [
+        "-std=c++20",  # constinit
+        "-D_LIBCPP_BUILDING_LIBRARY",
+        "-D_LIBCXXABI_BUILDING_LIBRARY",
+        "-DLIBCXXABI_NON_DEMANGLING_TERMINATE",
+        f"-I{lib / 'libcxx' / 'src'}",  # include/atomic_support.h
+        *_path_flags(maps),
+    ]
+    return {"path": str(source), "flags": flags}
 
 
 def omits_frame_pointer(ext: Extension, target: Target) -> bool:
