@@ -113,32 +113,18 @@ pub fn build(b: *std.Build) !void {
 
     // A static library: the linker takes its object only into extensions
     // that refer to its symbols.
-    const runtime: ?*std.Build.Step.Compile = if (plan.runtime) |path| blk: {
-        const module = b.createModule(.{
-            .target = target,
-            .optimize = .ReleaseFast,
-            .link_libc = true,
-            .pic = true,
-            .strip = true,
-        });
-        module.addCSourceFile(.{ .file = .{ .cwd_relative = path }, .flags = &.{} });
-        break :blk b.addLibrary(.{ .linkage = .static, .name = "zlig_cpu", .root_module = module });
-    } else null;
+    const runtime: ?*std.Build.Step.Compile = if (plan.runtime) |path| b.addLibrary(.{
+        .linkage = .static,
+        .name = "zlig_cpu",
+        .root_module = runtimeModule(b, target, .{ .path = path, .flags = &.{} }, false),
+    }) else null;
 
     // An object, not a library: linked whole, it defines the handlers before
     // the linker looks in libc++abi's archive.
-    const cxx_handlers: ?*std.Build.Step.Compile = if (plan.cxx_handlers) |source| blk: {
-        const module = b.createModule(.{
-            .target = target,
-            .optimize = .ReleaseFast,
-            .link_libc = true,
-            .link_libcpp = true,
-            .pic = true,
-            .strip = true,
-        });
-        module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
-        break :blk b.addObject(.{ .name = "zlig_cxx_handlers", .root_module = module });
-    } else null;
+    const cxx_handlers: ?*std.Build.Step.Compile = if (plan.cxx_handlers) |source| b.addObject(.{
+        .name = "zlig_cxx_handlers",
+        .root_module = runtimeModule(b, target, source, true),
+    }) else null;
 
     for (plan.extensions) |ext| {
         const module = extensionModule(b, ext, target, ext.root_source, ext.stamp);
@@ -172,6 +158,26 @@ pub fn build(b: *std.Build) !void {
         const install = b.addInstallFileWithDir(lib.getEmittedBin(), .prefix, ext.output);
         b.getInstallStep().dependOn(&install.step);
     }
+}
+
+/// A module of zlig's own code, optimised and stripped whatever the
+/// extensions' settings.
+fn runtimeModule(
+    b: *std.Build,
+    target: std.Build.ResolvedTarget,
+    source: CSource,
+    link_libcpp: bool,
+) *std.Build.Module {
+    const module = b.createModule(.{
+        .target = target,
+        .optimize = .ReleaseFast,
+        .link_libc = true,
+        .link_libcpp = if (link_libcpp) true else null,
+        .pic = true,
+        .strip = true,
+    });
+    module.addCSourceFile(.{ .file = .{ .cwd_relative = source.path }, .flags = source.flags });
+    return module;
 }
 
 fn resolveTarget(b: *std.Build, triple: []const u8, cpu: []const u8) !std.Build.ResolvedTarget {
