@@ -503,7 +503,10 @@ def test_translations_share_a_process_per_cpu(tmp_path: Path) -> None:
         "        sys.exit(1)\n",
     )
     names = ["a.pyx", "b.pyx", "bad.pyx", "c.pyx", "d.pyx", "e.pyx"]
-    jobs = [{"args": [n], "output": str(tmp_path / "out" / f"{n}.c")} for n in names]
+    jobs = [
+        {"pyx": str(tmp_path / n), "args": [n], "output": str(tmp_path / "out" / f"{n}.c")}
+        for n in names
+    ]
     results = cython_runner.run(jobs, str(tmp_path), False, sys.stdout)
     assert [r.returncode for r in results] == [0, 0, 1, 0, 0, 0]
     assert [r.stdout.split()[0] for r in results] == names

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -66,56 +65,52 @@ def test_cxx_and_c_in_one_extension(project, make_venv, wheelhouse) -> None:
     assert out == "3 (True, 'N12_GLOBAL__N_17DerivedE') 60\ncannot divide by zero\n"
 
 
-def test_cxx_extension_leaves_out_the_demangler(tmp_path: Path) -> None:
-    """libc++abi's default terminate handler would link in the Itanium
-    demangler (~98 KB of .text) to name an uncaught exception's type; zlig
-    links the same handlers built without demangling. The message names the
-    mangled type; code that calls abi::__cxa_demangle itself still gets it."""
-    path = tmp_path / "term"
+def terminating_project(path: Path, demangles: bool) -> Path:
+    """A C++ extension whose ``boom()`` throws through a noexcept function;
+    with ``demangles``, ``demangled()`` calls abi::__cxa_demangle itself."""
     (path / "term").mkdir(parents=True)
     (path / "term" / "__init__.py").write_text("")
+    strip = "" if demangles else "strip = false, "
     (path / "pyproject.toml").write_text(
         '[project]\nname = "term"\nversion = "1.0"\ndescription = "terminate"\n'
         '[tool.zlig]\ncxx-std = "c++17"\n'
-        'extensions = [{ name = "term._core", sources = ["term/_core.cpp"] }]\n'
+        f'extensions = [{{ name = "term._core", {strip}sources = ["term/_core.cpp"] }}]\n'
     )
-    (path / "term" / "_core.cpp").write_text(
-        "#include <Python.h>\n#include <cxxabi.h>\n#include <cstdlib>\n"
-        "#include <stdexcept>\n#include <typeinfo>\n"
-        'static void escape() noexcept { throw std::runtime_error("not caught"); }\n'
-        "static PyObject *boom(PyObject *, PyObject *) { escape(); Py_RETURN_NONE; }\n"
+    demangled = (
         "static PyObject *demangled(PyObject *, PyObject *) {\n"
         "    int status = 0;\n"
         "    char *name = abi::__cxa_demangle(typeid(std::runtime_error).name(), nullptr,"
         " nullptr, &status);\n"
         '    PyObject *result = PyUnicode_FromString(name ? name : "?");\n'
         "    std::free(name);\n    return result;\n}\n"
-        'static PyMethodDef methods[] = {{"boom", boom, METH_NOARGS, nullptr},\n'
-        '    {"demangled", demangled, METH_NOARGS, nullptr}, {}};\n'
+    )
+    boom = '{"boom", boom, METH_NOARGS, nullptr}'
+    method = '{"demangled", demangled, METH_NOARGS, nullptr}, ' if demangles else ""
+    (path / "term" / "_core.cpp").write_text(
+        "#include <Python.h>\n#include <cxxabi.h>\n#include <cstdlib>\n"
+        "#include <stdexcept>\n#include <typeinfo>\n"
+        'static void escape() noexcept { throw std::runtime_error("not caught"); }\n'
+        "static PyObject *boom(PyObject *, PyObject *) { escape(); Py_RETURN_NONE; }\n"
+        + (demangled if demangles else "")
+        + f"static PyMethodDef methods[] = {{{boom}, {method}{{}}}};\n"
         'static PyModuleDef module = {PyModuleDef_HEAD_INIT, "_core", nullptr, -1, methods};\n'
         "PyMODINIT_FUNC PyInit__core(void) { return PyModule_Create(&module); }\n"
     )
-    plain = tmp_path / "plain"
-    shutil.copytree(path, plain)
-    (plain / "term" / "_core.cpp").write_text(
-        (path / "term" / "_core.cpp").read_text().split("static PyObject *demangled")[0]
-        + 'static PyMethodDef methods[] = {{"boom", boom, METH_NOARGS, nullptr}, {}};\n'
-        'static PyModuleDef module = {PyModuleDef_HEAD_INIT, "_core", nullptr, -1, methods};\n'
-        "PyMODINIT_FUNC PyInit__core(void) { return PyModule_Create(&module); }\n"
-    )
+    return path
+
+
+def test_cxx_extension_leaves_out_the_demangler(tmp_path: Path) -> None:
+    """libc++abi's default terminate handler would link in the Itanium
+    demangler (~98 KB of .text) to name an uncaught exception's type; zlig
+    links the same handlers built without demangling. The message names the
+    mangled type; code that calls abi::__cxa_demangle itself still gets it."""
     # Without a call of its own, the extension has no demangler.
-    pyproject = plain / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace('"term._core", ', '"term._core", strip = false, ')
-    )
-    wheel = build(plain)
-    with zipfile.ZipFile(wheel) as zf:
-        zf.extract(f"term/_core{SUFFIX}", wheel.parent)
-    symbols = check(["nm", wheel.parent / "term" / f"_core{SUFFIX}"]).stdout
-    assert "__cxa_terminate_handler" in symbols and "__cxa_demangle" not in symbols
+    wheel = build(terminating_project(tmp_path / "plain", demangles=False))
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(site)
+    symbols = check(["nm", site / "term" / f"_core{SUFFIX}"]).stdout
+    assert "__cxa_terminate_handler" in symbols and "__cxa_demangle" not in symbols
     result = subprocess.run(
         [sys.executable, "-c", "from term import _core; _core.boom()"],
         cwd=site,
@@ -127,7 +122,8 @@ def test_cxx_extension_leaves_out_the_demangler(tmp_path: Path) -> None:
         "libc++abi: terminating due to uncaught exception of type St13runtime_error: not caught"
     )
     # A call of its own links it in, and it demangles.
-    out = run_from_wheel(build(path), "from term import _core; print(_core.demangled())", tmp_path)
+    wheel = build(terminating_project(tmp_path / "term", demangles=True))
+    out = run_from_wheel(wheel, "from term import _core; print(_core.demangled())", tmp_path)
     assert out == "std::runtime_error\n"
 
 

@@ -121,8 +121,6 @@ def translate(
     version = cython_version(requirement, next(iter(translations.values())), project.root)
     by_output = {str(t.output): t for t in translations.values()}
     pending = cython_runner.pending([t.job for t in translations.values()], version, root)
-    # Digested before Cython reads them (see cython_runner.stamp).
-    read = {job["output"]: cython_runner.read_before(job, root) for job in pending}
     results = cython_runner.run(pending, root, verbose, sys.stdout) if pending else []
     for result in results:  # Cython's warnings
         if result.returncode == 0 and (result.stdout or result.stderr):
@@ -130,9 +128,9 @@ def translate(
     for job, result in zip(pending, results):
         if result.returncode != 0:
             raise _error(by_output[job["output"]], result, project.root)
-    for job in pending:
+    for job, result in zip(pending, results):
         Path(job["output"] + ".stamp").write_text(
-            cython_runner.stamp(job, version, root, read[job["output"]]) or "", encoding="utf-8"
+            cython_runner.stamp(job, version, root, result.read) or "", encoding="utf-8"
         )
     if annotate:
         for t in translations.values():

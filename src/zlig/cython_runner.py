@@ -134,7 +134,10 @@ real_stdout.write(json.dumps(results))
 
 
 class Result:
-    """One translation's outcome, shaped like subprocess.CompletedProcess."""
+    """One translation's outcome, shaped like subprocess.CompletedProcess;
+    ``read``: what it was about to read, for its stamp."""
+
+    read: Read | None = None
 
     def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
         self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
@@ -147,6 +150,8 @@ def run(jobs: Sequence[Mapping[str, Any]], root: str, verbose: bool, out: Any) -
     Cython's start-up (its imports, its lexicon, its scope of builtins) costs
     ~1 s a process, more than translating a typical module does: a process
     per module spent most of a clean build's Cython time starting up.
+
+    Each result's ``read`` is taken before Cython starts (see stamp).
     """
     import json
     import shlex
@@ -174,12 +179,16 @@ def run(jobs: Sequence[Mapping[str, Any]], root: str, verbose: bool, out: Any) -
         for job in jobs:
             print("+ " + shlex.join([sys.executable, "-m", "cython", *job["args"]]), file=out)
         out.flush()
+    reads = [read_before(job, root) for job in jobs]
     workers = max(1, min(len(jobs), os.cpu_count() or 1))
     shares = [list(jobs[i::workers]) for i in range(workers)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         outcomes = list(pool.map(batch, shares))
     # Job k is the (k // workers)-th of share k % workers.
-    return [outcomes[k % workers][k // workers] for k in range(len(jobs))]
+    results = [outcomes[k % workers][k // workers] for k in range(len(jobs))]
+    for result, read in zip(results, reads):
+        result.read = read
+    return results
 
 
 def error_line(output: str) -> str | None:

@@ -412,8 +412,6 @@ class EditableFinder:
         pending = runner.pending(config["cython"], version, config["root"])
         if not pending:
             return
-        # Digested before Cython reads them (see cython_runner.stamp).
-        read = {job["output"]: runner.read_before(job, config["root"]) for job in pending}
         results = runner.run(pending, config["root"], verbose, sys.stderr)
         for job, result in zip(pending, results):
             output = (result.stdout + result.stderr).rstrip()
@@ -425,7 +423,7 @@ class EditableFinder:
             if output:
                 print(output, file=sys.stderr)
             with open(job["output"] + ".stamp", "w", encoding="utf-8") as f:
-                f.write(runner.stamp(job, version, config["root"], read[job["output"]]) or "")
+                f.write(runner.stamp(job, version, config["root"], result.read) or "")
 
     def find_zig(self, fullname: str) -> str:
         """The Zig kept when installing, else the ``ziglang`` of this environment."""

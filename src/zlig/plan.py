@@ -28,10 +28,6 @@ from .target import Target
 CPU_RUNTIME = Path(__file__).with_name("runtime") / "cpu_features.c"
 
 
-#: A C or C++ source of the plan, with its compiler flags (build.zig's CSource).
-CSourcePlan = dict[str, Any]
-
-
 def output_name(extension: Extension, target: Target) -> str:
     """``demo/_core.cpython-311-x86_64-linux-gnu.so`` for ``demo._core``."""
     return extension.name.replace(".", "/") + target.ext_suffix(extension)
@@ -254,9 +250,9 @@ def steps(ext: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
 
 def _cxx_handlers(
     settings: Settings, target: Target, zig_dir: Path | None, maps: dict[str, str]
-) -> CSourcePlan | None:
-    """libc++abi's default handlers, built without demangling, for the C++
-    extensions of Linux wheels, or None.
+) -> dict[str, Any] | None:
+    """libc++abi's default handlers built without demangling (a source, as
+    build.zig's CSource), for the C++ extensions of Linux wheels, or None.
 
     Zig links libc++abi statically. Its default terminate handler demangles
     the type of an uncaught exception for its message, which links in the

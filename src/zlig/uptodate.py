@@ -137,10 +137,7 @@ def remember_build(
     record: dict[str, Any] = {"key": key.digest, "outputs": _identities(outputs)}
     if shortcut and before is not None:
         files = sorted(before)
-        digest = hashlib.sha256()
-        for path in files:
-            digest.update(before[path].encode("utf-8", "surrogateescape"))
-        record.update(shortcut=shortcut, files=files, stats=digest.hexdigest())
+        record.update(shortcut=shortcut, files=files, stats=_digest(before[f] for f in files))
     _write(folder / BUILD_RECORD, record)
 
 
@@ -151,9 +148,13 @@ def snapshot(files: Iterable[str]) -> dict[str, str]:
 
 def _stats(files: Iterable[str]) -> str:
     """The files' sizes and modification times, digested."""
+    return _digest(stat_line(path) for path in files)
+
+
+def _digest(lines: Iterable[str]) -> str:
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(stat_line(path).encode("utf-8", "surrogateescape"))
+    for line in lines:
+        digest.update(line.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
