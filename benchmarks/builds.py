@@ -201,7 +201,7 @@ class Runner:
 
     def renew(self, project: Path) -> None:
         """Change every source (a comment), so that no cache has its object."""
-        from zlig.files import generated_by_cython  # the benchmark's venv has zlig
+        from zlig.archives.files import generated_by_cython  # the benchmark's venv has zlig
 
         self.edits += 1
         for path in project.rglob("*"):

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import projects
 
-from zlig import config
-from zlig.extension import Extension
+from zlig.config import settings as config
+from zlig.config.extension import Extension
 
 #: The build folder the peers' documentation recommends for rebuilds, relative
 #: to the project: meson-python's ``-Cbuild-dir=build``, and scikit-build-core's

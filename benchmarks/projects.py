@@ -18,8 +18,8 @@ import re
 import shutil
 from pathlib import Path
 
-from zlig import config
-from zlig.extension import Extension
+from zlig.config import settings as config
+from zlig.config.extension import Extension
 
 #: Files and folders never copied from a source project.
 IGNORE = shutil.ignore_patterns("build", "dist", "*.so", "*.egg-info", "__pycache__", ".zig-cache")

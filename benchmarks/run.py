@@ -255,7 +255,7 @@ def edit_target(project: Path) -> Path:
 
 
 def expectations(project: Path) -> Expect:
-    from zlig import config
+    from zlig.config import settings as config
 
     settings = config.load(project)
     names = [e.name for e in settings.extensions]
@@ -351,7 +351,7 @@ def machine() -> dict[str, object]:
 def versions() -> dict[str, str]:
     import importlib.metadata as metadata
 
-    from zlig import zig
+    from zlig.build import zig
 
     names = ["zlig", "ziglang", "setuptools", "wheel", "flit_core", "build", "uv", "pip", "Cython"]
     found = {name: metadata.version(name) for name in [*names, *PEER_TOOLS]}

@@ -1,4 +1,4 @@
-"""Regenerate src/zlig/manylinux-policy.json from auditwheel's policy file.
+"""Regenerate src/zlig/config/manylinux-policy.json from auditwheel's policy file.
 
 zlig audits what it built against the same manylinux policies auditwheel
 uses; it carries the data rather than depending on auditwheel, which is a
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 KEYS = ("name", "aliases", "priority", "lib_whitelist", "symbol_versions", "blacklist")
-DEST = Path(__file__).resolve().parent.parent / "src" / "zlig" / "manylinux-policy.json"
+DEST = Path(__file__).resolve().parent.parent / "src" / "zlig" / "config" / "manylinux-policy.json"
 
 
 def main(source: str, version: str) -> None:

@@ -1,4 +1,5 @@
-"""Regenerate src/zlig/cpython-windows/: what zlig needs of CPython to build Windows extensions.
+"""Regenerate src/zlig/platforms/cpython-windows/: what zlig needs of CPython to build
+Windows extensions.
 
     python scripts/update_windows_data.py [CPYTHON_SOURCE]
 
@@ -45,9 +46,9 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-from zlig import pe  # noqa: E402
+from zlig.platforms import pe  # noqa: E402
 
-DEST = ROOT / "src" / "zlig" / "cpython-windows"
+DEST = ROOT / "src" / "zlig" / "platforms" / "cpython-windows"
 #: CPython versions whose python3.dll was written by hand (the last, 3.10, is
 #: generated from stable_abi.toml and exports every entry).
 HAND_WRITTEN = ("3.8", "3.9", "3.10")

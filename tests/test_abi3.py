@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from zlig import config
-from zlig.errors import ConfigError
+from zlig.config import settings as config
+from zlig.runtime.errors import ConfigError
 
 from .conftest import (
     check,

@@ -6,7 +6,9 @@ import re
 import sys
 
 import zlig
-from zlig import config, extension, zig
+from zlig.build import zig
+from zlig.config import extension
+from zlig.config import settings as config
 
 from .conftest import ROOT, _wheelhouse
 

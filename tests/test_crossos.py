@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from zlig import macho, manylinux, pe, windows
+from zlig.platforms import macho, manylinux, pe, windows
 
 from .conftest import (
     check,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from zlig import zig
+from zlig.build import zig
 
 from .conftest import (
     check,
@@ -157,14 +157,14 @@ def test_a_pyx_saved_while_cython_runs_is_translated_by_the_next_build(project) 
     path = project("cython")
     first = path / "src" / "cypkg" / "first.pyx"
     saving = (
-        "import zlig, zlig.cython_runner\n"
-        "real = zlig.cython_runner.run\n"
+        "import zlig, zlig.runtime.cython_runner\n"
+        "real = zlig.runtime.cython_runner.run\n"
         "def run(*args, **kwargs):\n"
         "    results = real(*args, **kwargs)\n"
         f"    with open({str(first)!r}, 'a') as f:\n"
         "        f.write('\\ndef saved_while_cython_ran():\\n    return 42\\n')\n"
         "    return results\n"
-        "zlig.cython_runner.run = run\n"
+        "zlig.runtime.cython_runner.run = run\n"
         "zlig.build_wheel('dist', {'verbose': 'true'})\n"
     )
     result = run([sys.executable, "-c", saving], cwd=path)
@@ -492,7 +492,7 @@ def test_translations_share_a_process_per_cpu(tmp_path: Path) -> None:
     """Cython's start-up costs more than a typical module's translation: the
     jobs are split among one process per CPU, each translating its share in
     turn; every job keeps its own exit status and output, in the jobs' order."""
-    from zlig import cython_runner
+    from zlig.runtime import cython_runner
 
     fake_cython(
         tmp_path,

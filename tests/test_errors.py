@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from zlig import config, zig
-from zlig.errors import BuildError, ConfigError
+from zlig.build import zig
+from zlig.config import settings as config
+from zlig.runtime.errors import BuildError, ConfigError
 
 from .conftest import hook_value, run, run_hook, wheel_members
 from .test_build import failed_build

@@ -23,9 +23,10 @@ import tomli_w
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from zlig import config, target
-from zlig.errors import ZligError
-from zlig.extension import EXTENSION_KEYS, SHARED_KEYS
+from zlig.config import settings as config
+from zlig.config.extension import EXTENSION_KEYS, SHARED_KEYS
+from zlig.platforms import target
+from zlig.runtime.errors import ZligError
 
 from .conftest import ROOT, run_hook
 from .test_build import tree_digest

@@ -465,7 +465,7 @@ def test_pure_project_hooks(project) -> None:
 
 def test_readme_documents_the_context() -> None:
     """Every attribute and method a hook's context has is in the README's list."""
-    from zlig.hook_context import Context
+    from zlig.runtime.hook_context import Context
 
     from .conftest import ROOT
 

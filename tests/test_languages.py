@@ -11,7 +11,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from zlig import manylinux
+from zlig.platforms import manylinux
 
 from .conftest import (
     check,

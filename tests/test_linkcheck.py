@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from zlig import pysymbols
+from zlig.platforms import pysymbols
 
 from .conftest import hook_value, run_hook
 from .test_build import failed_build

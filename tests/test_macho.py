@@ -1,4 +1,4 @@
-"""The macOS audit (zlig/macho.py): the reasons a built file is refused, and
+"""The macOS audit (zlig/platforms/macho.py): the reasons a built file is refused, and
 fat files read back. Real builds are audited in tests/test_crossos.py."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from zlig import macho
-from zlig.errors import BuildError
+from zlig.platforms import macho
+from zlig.runtime.errors import BuildError
 
 SYSTEM = "/usr/lib/libSystem.B.dylib"
 

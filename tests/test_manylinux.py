@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from zlig import config, manylinux
-from zlig.errors import ConfigError
+from zlig.config import settings as config
+from zlig.platforms import manylinux
+from zlig.runtime.errors import ConfigError
 
 from .conftest import check, check_wheel, hook_value, run_hook
 

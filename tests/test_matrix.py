@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from zlig import config, matrix
-from zlig.errors import ConfigError
+from zlig.commands import matrix
+from zlig.config import settings as config
+from zlig.runtime.errors import ConfigError
 
 from .conftest import check_wheel, run
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from zlig import config
-from zlig.errors import ConfigError
+from zlig.config import settings as config
+from zlig.runtime.errors import ConfigError
 
 from .conftest import check, check_wheel, hook_value, run_hook, run_on_arm64, wheel_members
 
@@ -399,7 +399,7 @@ def test_release_code_gives_up_the_frame_pointer(project) -> None:
 def test_assembly_runs_through_no_compiler_flags(project) -> None:
     """A .S file gets neither -fwrapv nor -std= (clang warns or refuses)."""
     path = project("simd")
-    from zlig.plan import _source_flags
+    from zlig.build.plan import _source_flags
 
     settings = config.load(path)
     (ext,) = settings.extensions

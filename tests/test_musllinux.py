@@ -1,4 +1,4 @@
-"""The musllinux audit (zlig/musllinux.py) on files it must refuse; the wheels
+"""The musllinux audit (zlig/platforms/musllinux.py) on files it must refuse; the wheels
 it passes are built and run in tests/test_crossos.py."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from zlig import musllinux
-from zlig.errors import BuildError
+from zlig.platforms import musllinux
+from zlig.runtime.errors import BuildError
 
 
 def glibc_extension() -> Path:

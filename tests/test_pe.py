@@ -1,4 +1,4 @@
-"""The Windows audit (zlig/pe.py): reading PE files and the reasons a built
+"""The Windows audit (zlig/platforms/pe.py): reading PE files and the reasons a built
 file is refused. Real files are read in tests/test_crossos.py."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from zlig import pe
-from zlig.errors import BuildError
+from zlig.platforms import pe
+from zlig.runtime.errors import BuildError
 
 CRT = ("api-ms-win-crt-runtime-l1-1-0.dll", "KERNEL32.dll")
 

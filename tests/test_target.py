@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from zlig import target
-from zlig.config import Settings
-from zlig.errors import BuildError, ConfigError
-from zlig.extension import Extension
-from zlig.plan import make_plan
-from zlig.project import Project
+from zlig.build.plan import make_plan
+from zlig.config.extension import Extension
+from zlig.config.project import Project
+from zlig.config.settings import Settings
+from zlig.platforms import target
+from zlig.runtime.errors import BuildError, ConfigError
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ def test_abi3_suffix_and_tag(tmp_path: Path) -> None:
 
 
 def test_windows_target_platform_and_markers(tmp_path: Path) -> None:
-    from zlig.config import marker_environment
+    from zlig.config.settings import marker_environment
 
     settings = _settings(tmp_path)._replace(target="x86_64-windows")
     plat = target.make_platform(settings, "linux_x86_64", ".cpython-311-x86_64-linux-gnu.so")
@@ -223,7 +223,7 @@ def test_macos_minimum_follows_the_cpython(tmp_path: Path, name, python, zig, ta
 
 
 def test_macos_floors_of_each_slice() -> None:
-    from zlig.audit import macos_floors
+    from zlig.platforms.audit import macos_floors
 
     assert macos_floors("macosx_10_13_x86_64") == {"x86_64": (10, 13)}
     assert macos_floors("macosx_11_0_arm64") == {"arm64": (11, 0)}

@@ -1,5 +1,5 @@
-"""What a build may reuse from earlier ones (zlig/uptodate.py, zlig/warmup.py)
-and the scan of #include lines the stamps rest on. The build record itself is
+"""What a build may reuse from earlier ones (zlig/build/uptodate.py, zlig/build/warmup.py,
+zlig/runtime/cache.py) and the scan of #include lines the stamps rest on. The build record itself is
 tested end to end in test_incremental.py."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from zlig import uptodate
-from zlig.errors import BuildError
+from zlig.build import uptodate
+from zlig.runtime import cache
+from zlig.runtime.errors import BuildError
 
 
 def test_file_info_is_remembered_by_content(tmp_path: Path, monkeypatch) -> None:
@@ -23,13 +24,13 @@ def test_file_info_is_remembered_by_content(tmp_path: Path, monkeypatch) -> None
     first, copy = tmp_path / "a.so", tmp_path / "elsewhere.so"
     first.write_text("one two")
     copy.write_text("one two")
-    assert uptodate.by_content(first, read) == ("one", "two")
+    assert cache.by_content(first, read) == ("one", "two")
     # The same bytes, in the same file or another: not read again.
-    assert uptodate.by_content(first, read) == ("one", "two")
-    assert uptodate.by_content(copy, read) == ("one", "two")
+    assert cache.by_content(first, read) == ("one", "two")
+    assert cache.by_content(copy, read) == ("one", "two")
     assert reads == [b"one two"]
     first.write_text("three")
-    assert uptodate.by_content(first, read) == ("three",)
+    assert cache.by_content(first, read) == ("three",)
     assert reads == [b"one two", b"three"]
     assert len(list((tmp_path / "cache" / "file-info").rglob("*.pickle"))) == 2
 
@@ -46,10 +47,10 @@ def test_failures_are_not_remembered(tmp_path: Path, monkeypatch) -> None:
     built.write_bytes(b"\x7fELF")
     for _ in range(2):
         with pytest.raises(BuildError, match="cannot read the built file"):
-            uptodate.by_content(built, read)
+            cache.by_content(built, read)
     missing = tmp_path / "missing.so"
     with pytest.raises(BuildError, match="missing.so"):
-        uptodate.by_content(missing, read)
+        cache.by_content(missing, read)
     assert calls == [built, built, missing]
 
 
@@ -69,9 +70,9 @@ def test_checks_are_remembered_for_the_same_inputs_and_files(tmp_path: Path) -> 
 
 def test_runtime_libraries_are_warmed_up_once(tmp_path: Path, monkeypatch) -> None:
     """The first build links a one-line library beside ``zig build`` (for
-    compiler-rt and the libc stubs, zlig/warmup.py); later builds do not; a
+    compiler-rt and the libc stubs, zlig/build/warmup.py); later builds do not; a
     build that fails stops it, and it is tried again next time."""
-    from zlig import warmup, zig
+    from zlig.build import warmup, zig
 
     exe = zig.find_zig()  # zlig's kept Zig, before its cache folder moves
     monkeypatch.setenv("ZLIG_CACHE_DIR", str(tmp_path / "cache"))
@@ -104,7 +105,7 @@ def test_include_lines_are_found_where_they_start_a_line(tmp_path: Path) -> None
     """The scan behind stamps and sdists: #include lines (also indented or
     with space after the #), not the text of a comment or a string; Zig's
     @import and @cInclude only in .zig files."""
-    from zlig.files import _include_names
+    from zlig.build.inputs import _include_names
 
     source = tmp_path / "x.c"
     source.write_text(

@@ -1,8 +1,12 @@
-"""zlig: a PEP 517 build backend that compiles extension modules with Zig."""
+"""zlig: a PEP 517 build backend that compiles extension modules with Zig.
 
-__version__ = "0.1.0"
+The package is a house of floors, each importing only those below it (the
+import-linter contracts in pyproject.toml hold it so): this module, the hooks
+(``buildapi``) and the command line (``__main__``), then ``commands``,
+``archives``, ``build``, ``platforms``, ``config`` and ``runtime``.
+"""
 
-from .buildapi import (  # noqa: E402  (the hooks need __version__ defined first)
+from .buildapi import (
     build_editable,
     build_sdist,
     build_wheel,
@@ -12,8 +16,10 @@ from .buildapi import (  # noqa: E402  (the hooks need __version__ defined first
     prepare_metadata_for_build_editable,
     prepare_metadata_for_build_wheel,
 )
+from .runtime.version import VERSION as __version__
 
 __all__ = [
+    "__version__",
     "build_editable",
     "build_sdist",
     "build_wheel",

@@ -12,9 +12,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import config
-from .errors import BuildError, ConfigError, exit_on_error
-from .inplace import build_inplace, clean
+from .commands.inplace import build_inplace, clean
+from .config import settings as config
+from .runtime.errors import BuildError, ConfigError, exit_on_error
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,8 +72,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     root = Path.cwd()
     if args.command == "inspect":
-        from .manifest import manifest, text
-        from .project import flit_errors
+        from .commands.manifest import manifest, text
+        from .config.project import flit_errors
 
         settings = config.load(root, _config_settings(args.config_setting))
         with flit_errors():
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _wheels(root: Path, chosen: str | None, out: Path, settings: dict[str, str]) -> None:
-    from . import matrix
+    from .commands import matrix
 
     names = matrix.targets(
         config.load(root, settings),

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import config
-from .errors import exit_on_error
-from .project import flit_errors
+from .config import settings as config
+from .config.project import flit_errors
+from .runtime.errors import exit_on_error
 
 # Every hook runs in a new process: each imports only what it needs, so the
 # get_requires hooks do not pay for compiling and packing (~40 ms).
@@ -37,7 +37,7 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) 
     # wheel into every isolated environment costs seconds.
     # include-packages (e.g. numpy) provide headers at build time.
     if settings.extensions:
-        from . import zig
+        from .build import zig
 
         if zig.kept_zig() is None:
             requires.append(zig.ZIG_REQUIREMENT)
@@ -65,7 +65,7 @@ def _flit_requires(settings: config.Settings) -> list[str]:
     from flit_core import common as flit_common
     from flit_core import config as flit_config
 
-    from .project import flit_module
+    from .config.project import flit_module
 
     # flit-core's own get_requires_for_build_wheel, but looking for the module
     # where zlig does (python-source): flit-core's looks only in the root.
@@ -97,8 +97,8 @@ def prepare_metadata_for_build_editable(
 
 
 def _prepare_metadata(metadata_directory: Path, settings: config.Settings) -> str:
-    from .compile import build_extensions, expected_tag, has_build_hooks
-    from .wheel import write_metadata_dir
+    from .archives.wheel import write_metadata_dir
+    from .build.compile import build_extensions, expected_tag, has_build_hooks
 
     if has_build_hooks(settings):
         # Hooks never run here (their sources may be generated, and a frontend
@@ -117,8 +117,8 @@ def build_wheel(
     config_settings: ConfigSettings | None = None,
     metadata_directory: str | None = None,
 ) -> str:
-    from .compile import build_extensions
-    from .wheel import make_wheel
+    from .archives.wheel import make_wheel
+    from .build.compile import build_extensions
 
     settings = _settings(config_settings)
     with build_extensions(settings) as build:
@@ -131,10 +131,10 @@ def build_editable(
     config_settings: ConfigSettings | None = None,
     metadata_directory: str | None = None,
 ) -> str:
-    from . import editable
-    from .compile import build_extensions
-    from .files import fingerprint
-    from .wheel import make_wheel
+    from .archives import editable
+    from .archives.wheel import make_wheel
+    from .build.compile import build_extensions
+    from .build.inputs import fingerprint
 
     settings = _settings(config_settings)
     # Taken before compiling: an edit made while Zig runs triggers the next rebuild.
@@ -148,6 +148,6 @@ def build_editable(
 
 @_hook
 def build_sdist(sdist_directory: str, config_settings: ConfigSettings | None = None) -> str:
-    from .sdist import make_sdist
+    from .archives.sdist import make_sdist
 
     return make_sdist(_settings(config_settings), Path(sdist_directory))
