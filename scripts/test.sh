@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: the command in the README, and what .ci/run calls.
 # Sets up .venv (zlig editable, test tools, ziglang) on first use, then runs
-# pytest, ruff and mypy. Extra arguments go to pytest.
+# ruff, mypy, lint-imports (zlig's floors: pyproject.toml [tool.importlinter]),
+# then pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -12,6 +13,7 @@ fi
 .venv/bin/ruff check src tests scripts benchmarks
 .venv/bin/ruff format --check src tests scripts benchmarks
 .venv/bin/mypy
+.venv/bin/lint-imports --no-logo
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?
