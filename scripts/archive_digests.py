@@ -63,7 +63,8 @@ def main() -> None:
         for hook in ("build_sdist", "build_wheel", "build_editable"):
             print(f"{package} {hook}: {build(package, hook, {})}", flush=True)
     for target in CROSS:
-        print(f"limited {target}: {build('limited', 'build_wheel', {'target': target})}", flush=True)
+        result = build("limited", "build_wheel", {"target": target})
+        print(f"limited {target}: {result}", flush=True)
 
 
 if __name__ == "__main__":
