@@ -351,7 +351,7 @@ def machine() -> dict[str, object]:
 def versions() -> dict[str, str]:
     import importlib.metadata as metadata
 
-    from zlig.build import zig
+    from zlig.builder import zig
 
     names = ["zlig", "ziglang", "setuptools", "wheel", "flit_core", "build", "uv", "pip", "Cython"]
     found = {name: metadata.version(name) for name in [*names, *PEER_TOOLS]}

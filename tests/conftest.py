@@ -164,7 +164,7 @@ def prefix_maps() -> list[str]:
     """The flags that keep the project's and Zig's folders out of the binaries
     (innermost folder last: clang applies the last map that matches). The
     plan names the project from its build folder, build/zlig/<tag>."""
-    from zlig.build import zig
+    from zlig.builder import zig
 
     zig_dir = zig.find_zig().parent.resolve()  # the copy zlig keeps
     maps = sorted([("../../..", "."), (str(zig_dir), "ziglang")], key=lambda m: len(m[0]))

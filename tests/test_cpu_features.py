@@ -1,5 +1,5 @@
 """``__builtin_cpu_supports()`` in extensions: zlig's runtime
-(src/zlig/build/cpu_features.c) provides what Zig's runtime library lacks,
+(src/zlig/builder/cpu_features.c) provides what Zig's runtime library lacks,
 with the bit numbers Zig's clang reads, and only to extensions that use it."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from zlig.build.plan import CPU_RUNTIME
+from zlig.builder.plan import CPU_RUNTIME
 
 from .conftest import check, check_wheel, hook_value, run_hook, run_on_arm64
 
@@ -46,7 +46,7 @@ def compiler_mask(arch: str, feature: str, tmp_path: Path) -> tuple[str, int]:
     """The variable and the bits that Zig's clang tests for the feature:
     ("__cpu_model", 1 << 10) for avx2; every bit of an aarch64 mask (a
     feature and those it implies)."""
-    from zlig.build.zig import find_zig
+    from zlig.builder.zig import find_zig
 
     source = tmp_path / "f.c"
     source.write_text(f'int f(void) {{ return __builtin_cpu_supports("{feature}"); }}\n')

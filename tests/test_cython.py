@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from zlig.build import zig
+from zlig.builder import zig
 
 from .conftest import (
     check,

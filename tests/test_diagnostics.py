@@ -233,7 +233,7 @@ def test_python_h_after_a_standard_header_is_explained() -> None:
 
 def test_progress_of_a_long_build(monkeypatch, capsys, tmp_path: Path) -> None:
     """A long Zig run says how far it is, every few seconds and less often as it goes on."""
-    from zlig.build import zig
+    from zlig.builder import zig
 
     monkeypatch.setattr(zig, "PROGRESS_EVERY", 0.2)
     script = (

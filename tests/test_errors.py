@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from zlig.build import zig
+from zlig.builder import zig
 from zlig.config import settings as config
 from zlig.runtime.errors import BuildError, ConfigError
 

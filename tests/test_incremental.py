@@ -188,14 +188,14 @@ def test_a_source_saved_while_zig_runs_is_compiled_by_the_next_build(project) ->
     marker = "SAVED-WHILE-ZIG-RAN"
     text = f'\n__attribute__((used, retain)) static const char saved[] = "{marker}";\n'
     saving = (
-        "import zlig, zlig.build.zig\n"
-        "real = zlig.build.zig.run\n"
+        "import zlig, zlig.builder.zig\n"
+        "real = zlig.builder.zig.run\n"
         "def run(*args, **kwargs):\n"
         "    report = real(*args, **kwargs)\n"
         f"    with open({str(util)!r}, 'a') as f:\n"
         f"        f.write({text!r})\n"
         "    return report\n"
-        "zlig.build.zig.run = run\n"
+        "zlig.builder.zig.run = run\n"
         "zlig.build_wheel('dist')\n"
     )
 

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 CONTRACTS = (
-    "floors: face, commands, archives, build, platforms, config, runtime",
+    "floors: face, commands, archives, builder, platforms, config, runtime",
     "the runtime (copied into editable wheels) imports only the standard library",
     "no import cycle among zlig's modules",
 )
@@ -65,9 +65,9 @@ def test_the_contracts_hold() -> None:
         # A type-checking import counts too.
         (
             "platforms/audit.py",
-            "if TYPE_CHECKING:\n    from ..build.compile import Build",
+            "if TYPE_CHECKING:\n    from ..builder.compile import Build",
             {CONTRACTS[0], CONTRACTS[2]},
-            "zlig.platforms.audit -> zlig.build.compile",
+            "zlig.platforms.audit -> zlig.builder.compile",
         ),
         (
             "runtime/errors.py",
@@ -77,10 +77,10 @@ def test_the_contracts_hold() -> None:
         ),
         # Within one floor: the build folder's module importing the build.
         (
-            "build/folder.py",
+            "builder/folder.py",
             "from . import compile",
             {CONTRACTS[2]},
-            "a cycle: zlig.build.compile -> zlig.build.folder -> zlig.build.compile",
+            "a cycle: zlig.builder.compile -> zlig.builder.folder -> zlig.builder.compile",
         ),
     ],
 )

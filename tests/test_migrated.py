@@ -399,7 +399,7 @@ def test_release_code_gives_up_the_frame_pointer(project) -> None:
 def test_assembly_runs_through_no_compiler_flags(project) -> None:
     """A .S file gets neither -fwrapv nor -std= (clang warns or refuses)."""
     path = project("simd")
-    from zlig.build.plan import _source_flags
+    from zlig.builder.plan import _source_flags
 
     settings = config.load(path)
     (ext,) = settings.extensions

@@ -1,4 +1,4 @@
-"""Precompiled Python.h (zlig/build/pch.py): which sources may use it, and that
+"""Precompiled Python.h (zlig/builder/pch.py): which sources may use it, and that
 using it changes nothing in what is built."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from zlig.build import pch
+from zlig.builder import pch
 
 from .conftest import check, offline_env, run, wheel_members
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from zlig.build.plan import make_plan
+from zlig.builder.plan import make_plan
 from zlig.config.extension import Extension
 from zlig.config.project import Project
 from zlig.config.settings import Settings

@@ -1,4 +1,4 @@
-"""What a build may reuse from earlier ones (zlig/build/uptodate.py, zlig/build/warmup.py,
+"""What a build may reuse from earlier ones (zlig/builder/uptodate.py, zlig/builder/warmup.py,
 zlig/runtime/cache.py) and the scan of #include lines the stamps rest on. The build record itself is
 tested end to end in test_incremental.py."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from zlig.build import uptodate
+from zlig.builder import uptodate
 from zlig.runtime import cache
 from zlig.runtime.errors import BuildError
 
@@ -70,9 +70,9 @@ def test_checks_are_remembered_for_the_same_inputs_and_files(tmp_path: Path) -> 
 
 def test_runtime_libraries_are_warmed_up_once(tmp_path: Path, monkeypatch) -> None:
     """The first build links a one-line library beside ``zig build`` (for
-    compiler-rt and the libc stubs, zlig/build/warmup.py); later builds do not; a
+    compiler-rt and the libc stubs, zlig/builder/warmup.py); later builds do not; a
     build that fails stops it, and it is tried again next time."""
-    from zlig.build import warmup, zig
+    from zlig.builder import warmup, zig
 
     exe = zig.find_zig()  # zlig's kept Zig, before its cache folder moves
     monkeypatch.setenv("ZLIG_CACHE_DIR", str(tmp_path / "cache"))
@@ -105,7 +105,7 @@ def test_include_lines_are_found_where_they_start_a_line(tmp_path: Path) -> None
     """The scan behind stamps and sdists: #include lines (also indented or
     with space after the #), not the text of a comment or a string; Zig's
     @import and @cInclude only in .zig files."""
-    from zlig.build.inputs import _include_names
+    from zlig.builder.inputs import _include_names
 
     source = tmp_path / "x.c"
     source.write_text(

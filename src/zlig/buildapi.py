@@ -37,7 +37,7 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) 
     # wheel into every isolated environment costs seconds.
     # include-packages (e.g. numpy) provide headers at build time.
     if settings.extensions:
-        from .build import zig
+        from .builder import zig
 
         if zig.kept_zig() is None:
             requires.append(zig.ZIG_REQUIREMENT)
@@ -98,7 +98,7 @@ def prepare_metadata_for_build_editable(
 
 def _prepare_metadata(metadata_directory: Path, settings: config.Settings) -> str:
     from .archives.wheel import write_metadata_dir
-    from .build.compile import build_extensions, expected_tag, has_build_hooks
+    from .builder.compile import build_extensions, expected_tag, has_build_hooks
 
     if has_build_hooks(settings):
         # Hooks never run here (their sources may be generated, and a frontend
@@ -118,7 +118,7 @@ def build_wheel(
     metadata_directory: str | None = None,
 ) -> str:
     from .archives.wheel import make_wheel
-    from .build.compile import build_extensions
+    from .builder.compile import build_extensions
 
     settings = _settings(config_settings)
     with build_extensions(settings) as build:
@@ -133,8 +133,8 @@ def build_editable(
 ) -> str:
     from .archives import editable
     from .archives.wheel import make_wheel
-    from .build.compile import build_extensions
-    from .build.inputs import fingerprint
+    from .builder.compile import build_extensions
+    from .builder.inputs import fingerprint
 
     settings = _settings(config_settings)
     # Taken before compiling: an edit made while Zig runs triggers the next rebuild.

@@ -1,6 +1,6 @@
 """The archives zlig writes: the wheel, the sdist and the editable wheel
 (flit-core subclasses), and which files go into each.
 
-Floor 3 of 7. May import build, platforms, config and runtime; never commands
+Floor 3 of 7. May import builder, platforms, config and runtime; never commands
 or the face.
 """

@@ -1,7 +1,7 @@
 """Editable installs that rebuild on import.
 
 The editable wheel holds flit-core's ``.pth`` (the source folder on sys.path,
-for the Python files) and a loader: a copy of ``editable_loader.py`` that ends
+for the Python files) and a loader: a copy of ``runtime/editable_loader.py`` that ends
 with a call to its ``install()`` with this project's paths, and a ``.pth``
 that imports it at start-up. The extensions stay in zlig's build folder,
 never in the source tree; the loader serves them from there.
@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..build import cython, zig
-from ..build.compile import has_build_hooks, make_hook_context
-from ..build.folder import build_folder
-from ..build.inputs import stamp_inputs, watched
-from ..build.plan import step_sources
+from ..builder import cython, zig
+from ..builder.compile import has_build_hooks, make_hook_context
+from ..builder.folder import build_folder
+from ..builder.inputs import stamp_inputs, watched
+from ..builder.plan import step_sources
 from ..config.settings import Settings
 from ..platforms.audit import Built
 from ..platforms.target import resolve
@@ -48,12 +48,12 @@ def loader_files(settings: Settings, built: Sequence[Built], before: str) -> dic
     folder = build_folder(settings, target)
     # A changed hook file is a reason to rebuild; the generated folder is not
     # watched (the hooks rewrite it on every rebuild), but its files are
-    # inputs of the steps' stamps, as compile.py reckons them, so that Zig
+    # inputs of the steps' stamps, as builder/inputs.py reckons them, so that Zig
     # sees a generated header change.
     folders, files = watched(settings.extensions, settings.root, rebuild_hook_files(settings))
     extensions = settings.extensions
     if has_build_hooks(settings):
-        from ..build.hooks import generated_folder, with_generated
+        from ..builder.hooks import generated_folder, with_generated
 
         extensions = with_generated(extensions, generated_folder(folder), settings.root)
     plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))

@@ -1,6 +1,6 @@
 """Which files must stay out of the wheel and the sdist, and archive paths.
 
-The sdist needs every build input (build/inputs.py); the wheel leaves them
+The sdist needs every build input (builder/inputs.py); the wheel leaves them
 out, with compiled binaries left over in the package folder and C that
 Cython generated beside a ``.pyx`` in an earlier setuptools build.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..build.inputs import sdist_inputs
+from ..builder.inputs import sdist_inputs
 from ..config.extension import Extension
 
 #: Compiled binaries, which never go into an sdist.

@@ -20,7 +20,7 @@ from flit_core import common as flit_common
 from flit_core import config as flit_config
 from flit_core import sdist as flit_sdist
 
-from ..build.inputs import CYTHON_SUFFIXES, sdist_inputs
+from ..builder.inputs import CYTHON_SUFFIXES, sdist_inputs
 from ..config import sdist as sdist_options
 from ..config.project import flit_errors, flit_module, is_inside
 from ..config.settings import Settings
@@ -158,7 +158,7 @@ def make_sdist(settings: Settings, sdist_directory: Path) -> str:
     """Pack the sdist into ``sdist_directory`` and return its file name."""
     added: dict[str, Path] = {}
     if any(hook.stage == "before-sdist" for hook in settings.hooks):
-        from ..build.hooks import sdist_hooks
+        from ..builder.hooks import sdist_hooks
 
         added = sdist_hooks(settings)
     with writing(sdist_directory), flit_errors():

@@ -195,7 +195,7 @@ def _make_builder(
 def dry_run(settings: Settings, tag: str, built: Sequence[Built]) -> tuple[str, list[str], Any]:
     """Pack the wheel in memory, as make_wheel would (``built``: stand-ins
     for the extensions): its file name, its members in order, and flit-core's
-    module (inspect.py)."""
+    module (commands/manifest.py)."""
     import io
 
     fp = io.BytesIO()

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..build.compile import build_extensions
+from ..builder.compile import build_extensions
 from ..config.project import is_inside
 from ..config.settings import Settings
 from ..platforms.audit import Built

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..build.compile import expected_tag
+from ..builder.compile import expected_tag
 from ..config import validate
 from ..config.extension import GENERATED, Extension
 from ..config.settings import Settings
@@ -70,7 +70,7 @@ def _outputs(settings: Settings) -> dict[str, str]:
     """Each extension's path in the wheel."""
     if not settings.extensions:
         return {}
-    from ..build.plan import output_name
+    from ..builder.plan import output_name
     from ..platforms.target import resolve
 
     target = resolve(settings)

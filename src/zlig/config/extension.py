@@ -27,11 +27,11 @@ SOURCE_LANGUAGES = {
     ".S": "asm",
     ".s": "asm",
     ".zig": "zig",
-    # Translated by Cython into C or C++ first (cython.py); the module's root.
+    # Translated by Cython into C or C++ first (builder/cython.py); the module's root.
     ".pyx": "cython",
 }
 LANGUAGES = ("c", "c++")
-#: How a source in the generated folder (zlig/hooks.py) is written in ``sources``.
+#: How a source in the generated folder (builder/hooks.py) is written in ``sources``.
 GENERATED = "$generated/"
 #: What generated sources may be: compiled as they are (no Cython, no Zig root).
 GENERATED_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".S", ".s")
@@ -80,7 +80,7 @@ class Extension(NamedTuple):
     #: architecture's); the sdist holds them all the same.
     other_sources: tuple[Path, ...] = ()
     #: Undefined symbols (names or glob patterns) left for the loader to find at run
-    #: time, which zlig's check after linking (linkcheck.py) lets through.
+    #: time, which zlig's check after linking (platforms/linkcheck.py) lets through.
     allow_undefined: tuple[str, ...] = ()
     #: What Cython translates the ``.pyx`` source into, "c" or "c++"; None: C,
     #: unless the source says ``# distutils: language = c++``.

@@ -1,6 +1,6 @@
 """``[tool.zlig.hooks]``: which of the project's own build steps run at which stage.
 
-Read with the rest of ``[tool.zlig]``; what runs them is build/hooks.py, and
+Read with the rest of ``[tool.zlig]``; what runs them is builder/hooks.py, and
 what a hook is given and may do is in runtime/hook_context.py.
 """
 

@@ -166,7 +166,7 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 #: Keys of [tool.zlig] that describe the project's layout: not options.
-#: "matrix" (the targets of ``python -m zlig wheels``) is read by matrix.py.
+#: "matrix" (the targets of ``python -m zlig wheels``) is read by commands/matrix.py.
 LAYOUT_KEYS = (
     "extensions",
     "python-source",

@@ -1,7 +1,7 @@
 """The platforms ``-C target=`` names: what each is, in Zig's and in Python's words.
 
 The names follow Zig's own triples. Only what differs between targets is
-written here; target.py turns one into the build's Platform.
+written here; platforms/target.py turns one into the build's Platform.
 """
 
 from __future__ import annotations
@@ -49,13 +49,13 @@ TARGETS = {
     "x86_64-linux-musl": TargetInfo("x86_64-linux-musl", "x86_64", "x86_64"),
     "aarch64-linux-musl": TargetInfo("aarch64-linux-musl", "aarch64", "aarch64"),
     # MinGW-w64's C runtime on the Universal CRT: no MSVC needed. CPython's
-    # Windows pyconfig.h and its DLLs' exports ship with zlig (windows.py).
+    # Windows pyconfig.h and its DLLs' exports ship with zlig (platforms/windows.py).
     "x86_64-windows": TargetInfo("x86_64-windows-gnu", "amd64", "AMD64"),
     "aarch64-windows": TargetInfo("aarch64-windows-gnu", "arm64", "ARM64"),
     # The minimum macOS is added to the Zig target (macos_minimum below).
     "x86_64-macos": TargetInfo("x86_64-macos", "x86_64", "x86_64"),
     "aarch64-macos": TargetInfo("aarch64-macos", "arm64", "arm64"),
-    # Both, in one fat file (compile.py builds each and joins them); tagged
+    # Both, in one fat file (builder/compile.py builds each and joins them); tagged
     # with the older minimum. Sources' markers see platform_machine 'universal2'.
     "universal2-macos": TargetInfo("universal2-macos", "universal2", "universal2"),
 }

@@ -218,7 +218,7 @@ def stamp_inputs(
     link); a Zig root's step takes all of its extension's inputs, as the
     headers its ``@cImport`` reads are not scanned.
     """
-    from ..build.plan import steps
+    from ..builder.plan import steps
 
     by_name = {ext.name: ext for ext in extensions}
     inputs = {}

@@ -83,7 +83,7 @@ const CpuPart = struct {
 const Plan = struct {
     target: []const u8,
     cpu: []const u8,
-    /// zlig's build/cpu_features.c (what __builtin_cpu_supports reads), or null.
+    /// zlig's builder/cpu_features.c (what __builtin_cpu_supports reads), or null.
     runtime: ?[]const u8 = null,
     /// libc++abi's default handlers without the demangler (see zlig/plan.py,
     /// _cxx_handlers), linked into every C++ extension, or null.
