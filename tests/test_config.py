@@ -166,7 +166,7 @@ ERRORS = [
     ("[tool.zlig]\noptimize = 2\n", "tool.zlig.optimize must be a string, not an integer"),
     (
         "[tool.zlig]\nbuild-dir = '../out'\n",
-        "tool.zlig.builder-dir: '../out' must be a folder path inside the project",
+        "tool.zlig.build-dir: '../out' must be a folder path inside the project",
     ),
     (
         "[tool.zlig]\neditable-rebuild = 1\n",

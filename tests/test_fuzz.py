@@ -316,7 +316,7 @@ FOUND = [
     (
         {"build-dir": "a\0b"},
         {},
-        "tool.zlig.builder-dir: 'a\\x00b' must be a folder path inside the project",
+        "tool.zlig.build-dir: 'a\\x00b' must be a folder path inside the project",
     ),
     (
         {"py-limited-api": "cp3" + "1" * 5000},
