@@ -25,6 +25,13 @@ CPUINFO = {
     "bmi": "bmi1",
     "lzcnt": "abm",
     "sha": "sha_ni",
+    # Linux writes these with an underscore (arch/x86/include/asm/cpufeatures.h).
+    "avx512vbmi2": "avx512_vbmi2",
+    "avx512vnni": "avx512_vnni",
+    "avx512bitalg": "avx512_bitalg",
+    "avx512vpopcntdq": "avx512_vpopcntdq",
+    "avx512bf16": "avx512_bf16",
+    "avx512vp2intersect": "avx512_vp2intersect",
 }
 LEVELS = ("x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4")
 
