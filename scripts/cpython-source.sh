@@ -6,8 +6,9 @@
 #
 # Usage: scripts/cpython-source.sh
 #   - needs apt-get and dpkg-source (dpkg-dev); uses a private apt
-#     configuration under the cache folder (a deb-src line of its own, its own
-#     package lists), so the machine's apt sources are neither read nor changed;
+#     configuration under the cache folder (a deb-src line of its own for the
+#     Debian archive the machine's apt sources name, its own package lists), so
+#     the machine's apt sources are read but not changed;
 #   - ZLIG_CPYTHON_SRC defaults to <repo>/.cache/cpython-src;
 #   - idempotent: a second run with an unpacked tree touches no network;
 #   - the last line of stdout is the source tree's absolute path (with
@@ -36,9 +37,22 @@ if ! command -v dpkg-source >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends dpkg-dev xz-utils </dev/null >&2
 fi
 
+# The Debian archive this machine's apt uses (deb822 .sources or one-line
+# .list files): the first source whose path ends in /debian.
+mirror=$(
+    {
+        sed -nE 's/^[[:space:]]*URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | tr ' ' '\n' || true
+        sed -nE 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' \
+            /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true
+    } | grep -E '/debian/?$' | head -n 1 || true
+)
+if [ -z "$mirror" ]; then
+    log "no Debian archive (a source ending in /debian) in this machine's apt sources"
+    exit 1
+fi
 apt=$root/apt
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
-echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" >"$apt/sources.list"
+echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} trixie main" >"$apt/sources.list"
 options=(
     -o "Dir::Etc::SourceList=$apt/sources.list"
     -o "Dir::Etc::SourceParts=/nonexistent"
