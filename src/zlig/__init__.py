@@ -3,7 +3,7 @@
 The package is a house of floors, each importing only those below it (the
 import-linter contracts in pyproject.toml hold it so): this module, the hooks
 (``buildapi``) and the command line (``__main__``), then ``commands``,
-``archives``, ``build``, ``platforms``, ``config`` and ``runtime``.
+``archives``, ``builder``, ``platforms``, ``config`` and ``runtime``.
 """
 
 from .buildapi import (
