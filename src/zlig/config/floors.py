@@ -2,9 +2,9 @@
 
 The floors are the policies of ``manylinux-policy.json`` (auditwheel's data,
 see scripts/update_policy.py), by name (``2_17``, ``manylinux_2_17``) or
-alias (``manylinux2014``). Only their names are read here; what a policy
-allows (libraries, symbol versions) is read by the platform audit
-(platforms/manylinux.py) from the same file.
+alias (``manylinux2014``). Only their names are used here; what a policy
+allows (libraries, symbol versions) is the platform audit's
+(platforms/manylinux.py), from the same data.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 from ..runtime.errors import ConfigError
 
@@ -19,11 +20,18 @@ POLICY_FILE = Path(__file__).with_name("manylinux-policy.json")
 
 
 @functools.cache
+def policy_data() -> list[dict[str, Any]]:
+    """The policies as the file has them, read once per process (the floor's
+    check here and the platform audit both need them)."""
+    policies: list[dict[str, Any]] = json.loads(POLICY_FILE.read_text("utf-8"))["policies"]
+    return policies
+
+
+@functools.cache
 def _floors() -> tuple[tuple[str, ...], ...]:
     """Each floor's names, ``("2_17", "manylinux_2_17", "manylinux2014")``, oldest first."""
-    data = json.loads(POLICY_FILE.read_text("utf-8"))
     names = [
-        (p["name"].removeprefix("manylinux_"), p["name"], *p["aliases"]) for p in data["policies"]
+        (p["name"].removeprefix("manylinux_"), p["name"], *p["aliases"]) for p in policy_data()
     ]
     return tuple(sorted(names, key=lambda n: tuple(int(part) for part in n[0].split("_"))))
 

@@ -14,7 +14,6 @@ read with pyelftools, the library auditwheel itself uses.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,8 +63,7 @@ class ElfInfo:
 @functools.cache
 def policies() -> tuple[Policy, ...]:
     """The manylinux policies, oldest first."""
-    data = json.loads(floors.POLICY_FILE.read_text("utf-8"))
-    result = [_policy(p) for p in data["policies"]]
+    result = [_policy(p) for p in floors.policy_data()]
     return tuple(sorted(result, key=lambda p: p.glibc))
 
 
